@@ -1,0 +1,48 @@
+# Lectern: the two commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+WORKERS ?= 3
+
+.PHONY: run test lint serve setup clean
+
+# Create the virtualenv and install the runtime dependencies (again only when
+# requirements.txt changes).
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## setup: install, migrate, collect static files, load the demo data (idempotent)
+setup: $(BIN)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py load_demo
+
+## run: set everything up and serve the site on http://127.0.0.1:8000 with gunicorn
+run: setup serve
+
+serve:
+	@echo "Lectern is serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(BIN)/gunicorn lms.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--no-control-socket --access-logfile - --timeout 120
+
+## lint: ruff, formatting and missing migrations
+lint: $(BIN)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 1
+
+## test: install the test tools, lint, then run the whole suite (browser tests included)
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles test-results

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts"
+    # Model permissions each role group holds for this app's models (see
+    # accounts.permissions.sync_role_groups). "__all__" means every permission.
+    role_permissions = {
+        "Staff": [
+            "view_user",
+            "change_user",
+            "view_profile",
+            "change_profile",
+            "view_instructorapplication",
+            "change_instructorapplication",
+        ],
+    }
+
+    def ready(self):
+        from accounts.permissions import sync_role_groups
+
+        post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")

@@ -1,0 +1,135 @@
+from django import forms
+from django.conf import settings
+
+from accounts import services
+from accounts.models import Profile, User
+from lms.files import process_image
+
+
+class SignupForm(forms.Form):
+    """The fields Lectern adds to allauth's signup form (which owns email and passwords)."""
+
+    first_name = forms.CharField(
+        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    wants_to_teach = forms.BooleanField(
+        required=False,
+        label="I want to teach on Lectern",
+        help_text="Staff review teaching requests; until then you have a student account.",
+    )
+
+    field_order = ["first_name", "last_name", "email", "password1", "password2", "wants_to_teach"]
+
+    def signup(self, request, user: User) -> None:
+        """Called by allauth once the user row exists."""
+        user.first_name = self.cleaned_data["first_name"]
+        user.last_name = self.cleaned_data["last_name"]
+        user.save(update_fields=["first_name", "last_name"])
+        if self.cleaned_data.get("wants_to_teach"):
+            services.apply_to_teach(user=user)
+
+
+class ProfileForm(forms.ModelForm):
+    first_name = forms.CharField(
+        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    avatar_upload = forms.FileField(
+        label="New avatar",
+        required=False,
+        help_text="A JPEG, PNG, WebP or GIF image; it is cropped to a square.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}
+        ),
+    )
+    remove_avatar = forms.BooleanField(label="Remove my avatar", required=False)
+
+    class Meta:
+        model = Profile
+        fields = ["display_name", "about", "date_of_birth", "gender", "phone"]
+        widgets = {
+            "about": forms.Textarea(attrs={"rows": 5}),
+            "date_of_birth": forms.DateInput(
+                attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"
+            ),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        }
+
+    field_order = [
+        "first_name",
+        "last_name",
+        "display_name",
+        "about",
+        "date_of_birth",
+        "gender",
+        "phone",
+        "avatar_upload",
+        "remove_avatar",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].initial = self.instance.user.first_name
+        self.fields["last_name"].initial = self.instance.user.last_name
+        if not self.instance.avatar:
+            del self.fields["remove_avatar"]
+
+    def clean_avatar_upload(self):
+        upload = self.cleaned_data.get("avatar_upload")
+        if not upload:
+            return None
+        return process_image(
+            upload,
+            max_bytes=settings.AVATAR_MAX_BYTES,
+            max_side=settings.AVATAR_MAX_SIDE,
+            box=(settings.AVATAR_SIZE, settings.AVATAR_SIZE),
+            crop=True,
+        )
+
+    def save(self, commit=True):
+        profile = super().save(commit=False)
+        user = profile.user
+        user.first_name = self.cleaned_data["first_name"]
+        user.last_name = self.cleaned_data["last_name"]
+        services.update_profile(
+            profile=profile,
+            avatar=self.cleaned_data.get("avatar_upload"),
+            remove_avatar=self.cleaned_data.get("remove_avatar", False),
+        )
+        return profile
+
+
+class TeachingApplicationForm(forms.Form):
+    motivation = forms.CharField(
+        label="What would you like to teach?",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.has_usable_password():
+            raise forms.ValidationError(
+                "Your account has no password yet. Set one first, then delete the account."
+            )
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password. Nothing was deleted.")
+        return password

@@ -1,0 +1,78 @@
+"""Account workflows that touch several models or have several callers."""
+
+from django.contrib.auth import logout
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import InstructorApplication, Profile, User
+
+
+def update_profile(*, profile: Profile, avatar=None, remove_avatar: bool = False) -> None:
+    """Save the profile and its user's names; swap or drop the avatar file."""
+    with transaction.atomic():
+        profile.user.save(update_fields=["first_name", "last_name"])
+        profile.save(update_fields=["display_name", "about", "date_of_birth", "gender", "phone"])
+        if avatar is not None:
+            profile.replace_avatar(avatar)
+        elif remove_avatar:
+            profile.remove_avatar()
+
+
+def pending_application(user: User) -> InstructorApplication | None:
+    return user.instructor_applications.filter(status=InstructorApplication.Status.PENDING).first()
+
+
+def apply_to_teach(*, user: User, motivation: str = "") -> InstructorApplication | None:
+    """File a teaching request; a second request while one is pending returns that one.
+
+    Returns None for users who already may author courses.
+    """
+    if user.can_author_courses:
+        return None
+    try:
+        with transaction.atomic():
+            application, _ = InstructorApplication.objects.get_or_create(
+                user=user,
+                status=InstructorApplication.Status.PENDING,
+                defaults={"motivation": motivation},
+            )
+    except IntegrityError:  # a concurrent request filed it first
+        application = pending_application(user)
+    return application
+
+
+@transaction.atomic
+def decide_application(
+    *, application: InstructorApplication, approve: bool, by: User, note: str = ""
+) -> bool:
+    """Approve (the user becomes an instructor) or reject a pending application.
+
+    Returns False, changing nothing, when the application was already decided.
+    """
+    locked = InstructorApplication.objects.select_for_update().get(pk=application.pk)
+    if locked.status != InstructorApplication.Status.PENDING:
+        return False
+    locked.status = (
+        InstructorApplication.Status.APPROVED if approve else InstructorApplication.Status.REJECTED
+    )
+    locked.decided_at = timezone.now()
+    locked.decided_by = by
+    locked.decision_note = note
+    locked.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
+    if approve and not locked.user.can_author_courses:
+        locked.user.set_role(User.Role.INSTRUCTOR)
+    return True
+
+
+@transaction.atomic
+def delete_account(*, request, user: User) -> None:
+    """Delete the user and everything that is theirs alone, then log them out.
+
+    The avatar file goes once the deletion commits. What is kept or deleted is listed
+    in README.md ("Deleting an account").
+    """
+    profile = Profile.objects.filter(user=user).first()
+    if profile:
+        profile.remove_avatar()
+    user.delete()
+    logout(request)

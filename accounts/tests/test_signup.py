@@ -1,0 +1,182 @@
+"""Signup with a one-time code: the happy path and every way it should refuse."""
+
+import pytest
+from allauth.account import app_settings as allauth_settings
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.core.cache import cache
+from django.urls import reverse
+
+from accounts.models import InstructorApplication, User
+from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.helpers import UNUSABLE_CODE, after_seconds, emails_to, last_code
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = reverse("account_signup")
+VERIFY = reverse("account_email_verification_sent")
+NEW_PASSWORD = "a-Long-new-passw0rd"
+
+
+def signup(client, email="new@example.com", **extra):
+    data = {
+        "email": email,
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+        "first_name": "Nora",
+        "last_name": "Newcomer",
+        **extra,
+    }
+    return client.post(SIGNUP, data)
+
+
+def logged_in_user(client):
+    return client.get(reverse("accounts:profile")).wsgi_request.user
+
+
+def test_signup_page_has_labelled_fields(client):
+    page = client.get(SIGNUP).content.decode()
+    for field in ("email", "password1", "password2", "first_name", "last_name", "wants_to_teach"):
+        assert f'for="id_{field}"' in page
+    assert page.count("<h1") == 1
+
+
+def test_signup_sends_a_code_that_verifies_and_logs_in(client):
+    response = signup(client)
+    assert response.status_code == 302 and response.url == VERIFY
+
+    user = User.objects.get(email="new@example.com")
+    assert (user.first_name, user.last_name, user.role) == ("Nora", "Newcomer", User.Role.STUDENT)
+    assert not EmailAddress.objects.get(user=user).verified
+    code = last_code("new@example.com")
+
+    page = client.get(VERIFY)
+    assert page.status_code == 200
+    assert code not in page.content.decode()  # only ever in the email
+    assert not logged_in_user(client).is_authenticated
+
+    response = client.post(VERIFY, {"code": code})
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(user=user).verified
+    assert logged_in_user(client) == user
+
+
+def test_code_is_accepted_without_dash_and_in_lower_case(client):
+    signup(client)
+    code = last_code("new@example.com").replace("-", "").lower()
+    client.post(VERIFY, {"code": code})
+    assert EmailAddress.objects.get(email="new@example.com").verified
+
+
+def test_wanting_to_teach_files_an_application_but_grants_nothing(client):
+    signup(client, wants_to_teach="on")
+    user = User.objects.get(email="new@example.com")
+    application = InstructorApplication.objects.get(user=user)
+    assert application.status == InstructorApplication.Status.PENDING
+    assert user.role == User.Role.STUDENT and not user.is_staff
+
+
+def test_wrong_code_is_refused_with_a_message(client):
+    signup(client)
+    response = client.post(VERIFY, {"code": "AAAA-AAAA"})
+    assert response.status_code == 200
+    assert "Incorrect code." in response.content.decode()
+    assert not EmailAddress.objects.get(email="new@example.com").verified
+    assert not logged_in_user(client).is_authenticated
+
+
+def test_too_many_wrong_codes_abandon_the_flow(client):
+    signup(client)
+    code = last_code("new@example.com")
+    for _ in range(3):
+        client.post(VERIFY, {"code": "AAAA-AAAA"})
+    # Even the right code no longer works: the pending verification was dropped.
+    response = client.post(VERIFY, {"code": code}, follow=True)
+    assert not EmailAddress.objects.get(email="new@example.com").verified
+    assert not response.wsgi_request.user.is_authenticated
+    assert "Too many failed" in response.content.decode()
+
+
+def test_expired_code_is_refused(client):
+    signup(client)
+    code = last_code("new@example.com")
+    with after_seconds(allauth_settings.EMAIL_VERIFICATION_BY_CODE_TIMEOUT + 5):
+        response = client.post(VERIFY, {"code": code}, follow=True)
+    assert not EmailAddress.objects.get(email="new@example.com").verified
+    assert not response.wsgi_request.user.is_authenticated
+    assert UNUSABLE_CODE in response.content.decode()
+
+
+def test_used_code_cannot_be_replayed(client):
+    signup(client)
+    code = last_code("new@example.com")
+    client.post(VERIFY, {"code": code})
+    client.post(reverse("account_logout"))
+    response = client.post(VERIFY, {"code": code}, follow=True)
+    assert not response.wsgi_request.user.is_authenticated
+    assert UNUSABLE_CODE in response.content.decode()
+
+
+def test_unverified_account_cannot_log_in_with_its_password(client):
+    signup(client)
+    client.post(reverse("account_logout"))
+    mail.outbox.clear()
+    cache.clear()  # as if the 10 s resend cooldown had passed
+    response = client.post(
+        reverse("account_login"), {"login": "new@example.com", "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 302 and response.url == VERIFY
+    assert not logged_in_user(client).is_authenticated
+    assert last_code("new@example.com")  # a fresh code was mailed instead
+
+
+def test_signup_with_a_registered_email_looks_the_same(client):
+    UserFactory(email="taken@example.com")
+    known = signup(client, email="taken@example.com")
+    client.logout()
+    unknown = signup(client, email="fresh@example.com")
+    assert known.status_code == unknown.status_code == 302
+    assert known.url == unknown.url
+    assert User.objects.filter(email="taken@example.com").count() == 1
+    # The owner of the existing account is told by email; the page says nothing.
+    assert "already" in emails_to("taken@example.com")[0].body.lower()
+
+
+def test_signup_refuses_mismatched_and_weak_passwords(client):
+    response = client.post(
+        SIGNUP,
+        {
+            "email": "x@example.com",
+            "password1": "password",
+            "password2": "password",
+            "first_name": "X",
+            "last_name": "Y",
+        },
+    )
+    assert response.status_code == 200
+    assert "This password is too common." in response.content.decode()
+    assert not User.objects.filter(email="x@example.com").exists()
+    assert mail.outbox == []
+
+
+def test_script_in_names_is_stored_as_text_and_escaped(client):
+    signup(client, first_name="<script>alert(1)</script>")
+    client.post(VERIFY, {"code": last_code("new@example.com")})
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_password_login_for_verified_user(client):
+    user = UserFactory()
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert logged_in_user(client) == user
+
+
+def test_wrong_password_is_refused(client):
+    user = UserFactory()
+    response = client.post(reverse("account_login"), {"login": user.email, "password": "nope"})
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+    assert not logged_in_user(client).is_authenticated

@@ -1,0 +1,106 @@
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import services
+from accounts.forms import DeleteAccountForm, ProfileForm, TeachingApplicationForm
+from accounts.models import InstructorApplication, Profile
+
+
+def _own_profile(request) -> Profile:
+    return Profile.objects.select_related("user").get(user=request.user)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    own = _own_profile(request)
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES, instance=own)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Your profile was saved.")
+            return redirect("accounts:profile")
+        messages.error(
+            request, "Your profile was not saved: please correct the fields marked below."
+        )
+    else:
+        form = ProfileForm(instance=own)
+    applications = request.user.instructor_applications.all()[:5]
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "profile": own,
+            "applications": applications,
+            "pending_application": next(
+                (a for a in applications if a.status == InstructorApplication.Status.PENDING), None
+            ),
+            "teaching_form": TeachingApplicationForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def apply_to_teach(request):
+    form = TeachingApplicationForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "Your request was not sent: " + " ".join(form.errors.get("motivation", []))
+        )
+    elif request.user.can_author_courses:
+        messages.info(request, "You can already author courses.")
+    else:
+        services.apply_to_teach(user=request.user, motivation=form.cleaned_data["motivation"])
+        messages.success(request, "Thanks! Staff will review your request to teach.")
+    return redirect(reverse("accounts:profile") + "#teaching")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request):
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.delete_account(request=request, user=request.user)
+        messages.success(request, "Your account was deleted. We are sorry to see you go.")
+        return redirect("home")
+    return render(request, "accounts/delete_account.html", {"form": form})
+
+
+def explain_unusable_code(view):
+    """Wrap an allauth code-entry view so a dead code gets a clear message.
+
+    allauth refuses an expired, used or abandoned code by silently sending the person
+    back to the start (login or reset page). We add the sentence they need, unless
+    allauth already said something (e.g. "Too many failed login attempts").
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        told_before = len(messages.get_messages(request))
+        response = view(request, *args, **kwargs)
+        start_over = {
+            reverse("account_login"),
+            reverse("account_request_login_code"),
+            reverse("account_reset_password"),
+        }
+        if (
+            request.method == "POST"
+            and response.status_code == 302
+            and response.url in start_over
+            and len(messages.get_messages(request)) == told_before
+        ):
+            messages.error(
+                request,
+                "That code can no longer be used: it has expired or was already used. "
+                "Please start again to get a new code.",
+            )
+        return response
+
+    return wrapped

@@ -1,0 +1,118 @@
+"""Project-wide pytest fixtures: named actors, a clean cache, fast hashing, the browser."""
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django then refuses ORM
+# calls from that thread unless told the loop is not serving requests (it is not).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    """Fast password hashing, media in a temp folder, and a cache with no leftovers.
+
+    allauth counts rate limits in the cache; one test's attempts must not throttle
+    the next.
+    """
+    from django.core.cache import cache
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# --- Named actors -------------------------------------------------------------------
+@pytest.fixture
+def student(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(first_name="Sam", last_name="Student")
+
+
+@pytest.fixture
+def other_student(db):
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory(first_name="Olga", last_name="Other")
+
+
+@pytest.fixture
+def instructor(db):
+    from accounts.tests.factories import InstructorFactory
+
+    return InstructorFactory(first_name="Ines", last_name="Instructor")
+
+
+@pytest.fixture
+def other_instructor(db):
+    from accounts.tests.factories import InstructorFactory
+
+    return InstructorFactory(first_name="Omar", last_name="Otherteacher")
+
+
+@pytest.fixture
+def staff(db):
+    from accounts.tests.factories import StaffFactory
+
+    return StaffFactory(first_name="Stella", last_name="Staff")
+
+
+@pytest.fixture
+def anonymous():
+    from django.contrib.auth.models import AnonymousUser
+
+    return AnonymousUser()
+
+
+# --- Browser tests (Playwright driving Debian's Chromium) -----------------------------
+def pytest_collection_modifyitems(config, items):
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    if not browser_items or os.path.exists(CHROMIUM):
+        return
+    if IN_CI:
+        raise pytest.UsageError(
+            f"CI=true but {CHROMIUM} is missing: browser tests must run in CI "
+            "(.ci/run installs Debian's chromium package)."
+        )
+    skip = pytest.mark.skip(
+        reason=f"{CHROMIUM} not found: install Debian's chromium to run browser tests "
+        "(apt-get install chromium); under CI=true they are required."
+    )
+    for item in browser_items:
+        item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture
+def page(page):
+    """Playwright's page with short timeouts: a failing step should fail fast."""
+    page.set_default_timeout(10_000)
+    page.set_default_navigation_timeout(15_000)
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=5_000)
+    return page

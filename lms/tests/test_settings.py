@@ -1,0 +1,67 @@
+"""Production posture and the services CI must really use."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x7#q-production-like-secret-key-with-plenty-of-entropy-9f2k1!m",
+    "ALLOWED_HOSTS": "lectern.example.com",
+    "SITE_URL": "https://lectern.example.com",
+}
+
+
+def manage(*args, env_overrides):
+    dropped = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last is for tests only
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    env.update(env_overrides)
+    return subprocess.run(  # noqa: S603 (our own manage.py with a fixed argv)
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_in_production():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_the_default_secret_key():
+    env_without_key = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = manage("check", env_overrides=env_without_key)
+    assert result.returncode != 0
+    assert "DEBUG=0 needs SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_database_is_the_configured_one():
+    """Under CI the PostgreSQL run must really be on PostgreSQL, never a silent fallback."""
+    url = os.environ.get("DATABASE_URL", "")
+    expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+    assert connection.vendor == expected
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_cache_is_the_configured_one():
+    backend = settings.CACHES["default"]["BACKEND"]
+    if os.environ.get("REDIS_URL"):
+        assert backend == "django.core.cache.backends.redis.RedisCache"
+    else:
+        assert backend == "django.core.cache.backends.locmem.LocMemCache"
+    cache.set("lectern-probe", "ok", 5)  # raises if Redis is unreachable: a failure, not a skip
+    assert cache.get("lectern-probe") == "ok"

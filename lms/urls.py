@@ -1,0 +1,38 @@
+from allauth.account import views as allauth_views
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.views import explain_unusable_code
+from lms import views
+
+admin.site.site_header = "Lectern administration"
+admin.site.site_title = "Lectern admin"
+admin.site.index_title = "Authoring and moderation"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    # allauth's code-entry pages, wrapped so an expired or used code is explained.
+    path(
+        "accounts/confirm-email/",
+        explain_unusable_code(allauth_views.email_verification_sent),
+        name="account_email_verification_sent",
+    ),
+    path(
+        "accounts/login/code/confirm/",
+        explain_unusable_code(allauth_views.confirm_login_code),
+        name="account_confirm_login_code",
+    ),
+    path(
+        "accounts/password/reset/confirm/",
+        explain_unusable_code(allauth_views.confirm_password_reset_code),
+        name="account_confirm_password_reset_code",
+    ),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:  # production serves media from S3 or the web server
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
