@@ -20,8 +20,8 @@ def test_signup_verify_profile_logout_login_by_code(live_server, page):
     page.get_by_label("First name").fill("Ada")
     page.get_by_label("Last name").fill("Lovelace")
     page.get_by_label("Email").fill("ada@example.com")
-    page.get_by_label("Password:", exact=True).fill("analytical-Engine-1843")
-    page.get_by_label("Password (again):").fill("analytical-Engine-1843")
+    page.get_by_label("Password", exact=True).fill("analytical-Engine-1843")
+    page.get_by_label("Password (again)").fill("analytical-Engine-1843")
     page.get_by_role("button", name="Sign Up").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Verification Code")
