@@ -9,7 +9,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from lms.files import delete_file_on_commit
+from lms.files import FilesFollowRows
 
 INSTRUCTORS_GROUP = "Instructors"
 STAFF_GROUP = "Staff"
@@ -114,7 +114,7 @@ phone_validator = RegexValidator(
 )
 
 
-class Profile(models.Model):
+class Profile(FilesFollowRows):
     class Gender(models.TextChoices):
         FEMALE = "female", "Female"
         MALE = "male", "Male"
@@ -147,16 +147,12 @@ class Profile(models.Model):
                 raise ValidationError({"date_of_birth": "Enter a date after 1 January 1900."})
 
     def replace_avatar(self, content) -> None:
-        """Store ``content`` (an already processed image) and drop the old file."""
-        old = self.avatar.name
+        """Store ``content`` (an already processed image); the old file goes on commit."""
         self.avatar.save(avatar_upload_to(self, ""), content, save=False)
         self.save(update_fields=["avatar"])
-        if old:
-            delete_file_on_commit(self.avatar.storage, old)
 
     def remove_avatar(self) -> None:
         if self.avatar:
-            delete_file_on_commit(self.avatar.storage, self.avatar.name)
             self.avatar = ""
             self.save(update_fields=["avatar"])
 

@@ -68,11 +68,8 @@ def decide_application(
 def delete_account(*, request, user: User) -> None:
     """Delete the user and everything that is theirs alone, then log them out.
 
-    The avatar file goes once the deletion commits. What is kept or deleted is listed
+    Files (the avatar) go once the deletion commits. What is kept or deleted is listed
     in README.md ("Deleting an account").
     """
-    profile = Profile.objects.filter(user=user).first()
-    if profile:
-        profile.remove_avatar()
     user.delete()
     logout(request)

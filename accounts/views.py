@@ -3,6 +3,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.db.models import ProtectedError
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -67,9 +68,18 @@ def apply_to_teach(request):
 def delete_account(request):
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.delete_account(request=request, user=request.user)
-        messages.success(request, "Your account was deleted. We are sorry to see you go.")
-        return redirect("home")
+        try:
+            services.delete_account(request=request, user=request.user)
+        except ProtectedError:
+            form.add_error(
+                None,
+                "You still own courses, so your account cannot be deleted yet: their "
+                "students would lose them. Ask staff to give the courses to another "
+                "instructor first. Nothing was deleted.",
+            )
+        else:
+            messages.success(request, "Your account was deleted. We are sorry to see you go.")
+            return redirect("home")
     return render(request, "accounts/delete_account.html", {"form": form})
 
 

@@ -3,3 +3,18 @@ from django.apps import AppConfig
 
 class CatalogConfig(AppConfig):
     name = "catalog"
+    verbose_name = "Catalog"
+    # See accounts.permissions: what each role group may do with these models in the
+    # admin. Instructors' rows are further scoped to their own courses (catalog.admin).
+    role_permissions = {
+        "Instructors": [
+            *(
+                f"{action}_{model}"
+                for action in ("add", "change", "delete", "view")
+                for model in ("course", "section", "lesson")
+            ),
+            "view_tag",
+            "add_tag",
+        ],
+        "Staff": "__all__",
+    }

@@ -3,11 +3,13 @@
 import io
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import Storage
-from django.db import transaction
+from django.core.files.storage import FileSystemStorage, Storage
+from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import cached_property
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
@@ -84,3 +86,69 @@ def process_image(upload, *, max_bytes: int, max_side: int, box: tuple[int, int]
     out = io.BytesIO()
     image.save(out, format="WEBP", quality=85, method=4)
     return ContentFile(out.getvalue())
+
+
+class FilesFollowRows(models.Model):
+    """Abstract model base: files live exactly as long as the rows that point at them.
+
+    Saving a row whose file field now names another file deletes the old file once the
+    transaction commits; deleting a row (directly, in bulk or by cascade) deletes its
+    files the same way (``delete_files_of_deleted_row``, connected in lms.apps).
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        stored = getattr(self, "_stored_files", {})
+        for field in self.file_fields():
+            old = stored.get(field.attname)
+            if old and old != str(self.__dict__.get(field.attname) or ""):
+                delete_file_on_commit(field.storage, old)
+        self._stored_files = self._current_files()
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_files = instance._current_files()
+        return instance
+
+    @classmethod
+    def file_fields(cls) -> list[models.FileField]:
+        return [f for f in cls._meta.concrete_fields if isinstance(f, models.FileField)]
+
+    def _current_files(self) -> dict[str, str]:
+        return {f.attname: str(self.__dict__.get(f.attname) or "") for f in self.file_fields()}
+
+
+def delete_files_of_deleted_row(sender, instance, **kwargs) -> None:
+    """post_delete receiver: the files of a deleted FilesFollowRows row go with it."""
+    if isinstance(instance, FilesFollowRows):
+        for field in instance.file_fields():
+            delete_file_on_commit(field.storage, str(instance.__dict__.get(field.attname) or ""))
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    """Local storage for files that must never have a public URL (lesson videos).
+
+    Rooted at ``settings.PRIVATE_MEDIA_ROOT``, read lazily so that a changed setting
+    (tests use a temporary folder) takes effect on the existing instance.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs["base_url"] = None
+        super().__init__(**kwargs)
+
+    @cached_property
+    def base_location(self):
+        return self._value_or_setting(self._location, settings.PRIVATE_MEDIA_ROOT)
+
+    def _clear_cached_properties(self, setting, **kwargs):
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "PRIVATE_MEDIA_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+    def url(self, name):
+        raise ValueError("Private files have no URL; stream them through learning.streaming.")

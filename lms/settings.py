@@ -164,8 +164,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 
+# Lesson videos: never under MEDIA_ROOT, never at a public URL; learning.streaming serves
+# them to entitled viewers only.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private")))
+
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
-if AWS_STORAGE_BUCKET_NAME:
+AWS_PRIVATE_STORAGE_BUCKET_NAME = env.str("AWS_PRIVATE_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME or AWS_PRIVATE_STORAGE_BUCKET_NAME:
     # Credentials come from boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
     # an instance role, ...); django-storages reads the AWS_* names below.
     AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default=None)
@@ -174,12 +179,30 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_FILE_OVERWRITE = False
     AWS_DEFAULT_ACL = None
     AWS_QUERYSTRING_AUTH = False
-    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
-else:
-    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+_default_storage = (
+    {"BACKEND": "storages.backends.s3.S3Storage"}
+    if AWS_STORAGE_BUCKET_NAME
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
+_private_storage = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        # Private objects; the streaming view hands out short-lived signed URLs.
+        "OPTIONS": {
+            "bucket_name": AWS_PRIVATE_STORAGE_BUCKET_NAME,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "custom_domain": None,
+        },
+    }
+    if AWS_PRIVATE_STORAGE_BUCKET_NAME
+    else {"BACKEND": "lms.files.PrivateFileSystemStorage"}
+)
 
 STORAGES = {
     "default": _default_storage,
+    "private": _private_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedStaticFilesStorage"
@@ -194,6 +217,22 @@ STORAGES = {
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=5 * 1024 * 1024)
 AVATAR_MAX_SIDE = env.int("AVATAR_MAX_SIDE", default=6000)
 AVATAR_SIZE = 256
+THUMBNAIL_MAX_BYTES = env.int("THUMBNAIL_MAX_BYTES", default=8 * 1024 * 1024)
+THUMBNAIL_SIZE = (960, 540)
+VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
+# Django keeps uploads up to this size in memory; larger ones stream to a temp file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# How lesson video bytes leave the server (learning.streaming): "direct" (Django serves
+# them, with Range support), "nginx" (X-Accel-Redirect to VIDEO_ACCEL_PREFIX, an
+# internal location) or "s3" (a redirect to a short-lived signed URL).
+VIDEO_DELIVERY = env.str("VIDEO_DELIVERY", default="direct")
+VIDEO_ACCEL_PREFIX = env.str("VIDEO_ACCEL_PREFIX", default="/protected-videos/")
+VIDEO_URL_MAX_AGE = env.int("VIDEO_URL_MAX_AGE", default=60 * 60)
+
+# --- Catalog --------------------------------------------------------------------------
+CURRENCY = env.str("CURRENCY", default="USD")
+CATALOG_PAGE_SIZE = 12
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Security -------------------------------------------------------------------

@@ -31,6 +31,8 @@ urlpatterns = [
         name="account_confirm_password_reset_code",
     ),
     path("accounts/", include("allauth.urls")),
+    path("", include("catalog.urls")),
+    path("", include("learning.urls")),
     path("admin/", admin.site.urls),
 ]
 

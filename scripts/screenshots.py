@@ -17,6 +17,13 @@ SIZES = {"desktop": (1280, 800), "phone": (375, 740)}
 # (name, path, demo account to log in as or None)
 PAGES = [
     ("home", "/", None),
+    ("catalog", "/courses/", None),
+    ("catalog-search", "/courses/?q=python&price=free", None),
+    ("category", "/categories/data-science/", None),
+    ("course", "/courses/django-from-zero-to-deployed/", None),
+    ("preview", "/courses/django-from-zero-to-deployed/", None),
+    ("instructor-page", "/instructors/2/", None),
+    ("admin-course", "/admin/catalog/course/", "instructor@lectern.test"),
     ("signup", "/accounts/signup/", None),
     ("login", "/accounts/login/", None),
     ("login-code", "/accounts/login/code/", None),

@@ -230,3 +230,14 @@ def test_delete_account_removes_user_profile_avatar_and_logs_out(
     assert not EmailAddress.objects.filter(user_id=student.pk).exists()
     assert stored_avatars(settings) == []
     assert not response.wsgi_request.user.is_authenticated
+
+
+def test_an_instructor_with_courses_cannot_delete_the_account(client, instructor):
+    from catalog.tests.factories import CourseFactory
+
+    CourseFactory(instructor=instructor)
+    client.force_login(instructor)
+    response = client.post(reverse("accounts:delete"), {"password": PASSWORD})
+    assert response.status_code == 200
+    assert "You still own courses" in response.content.decode()
+    assert User.objects.filter(pk=instructor.pk).exists()

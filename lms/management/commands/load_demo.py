@@ -1,26 +1,187 @@
 """Load Lectern's demo data. Idempotent: a second run changes nothing."""
 
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
 from allauth.account.models import EmailAddress
+from django.core.files import File
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
+from catalog.models import Category, Course, Lesson, Section, Tag
+from catalog.video import inspect_video
 
 DEMO_PASSWORD = "lectern-demo-2026"
+MEDIA = Path(__file__).resolve().parents[2] / "demo_media"
+VIDEOS = ["welcome.mp4", "colour-bars.mp4", "mandelbrot.webm", "automaton.mp4"]
 
 DEMO_USERS = [
     # email, first name, last name, role
     ("student@lectern.test", "Sam", "Student", User.Role.STUDENT),
     ("instructor@lectern.test", "Ines", "Instructor", User.Role.INSTRUCTOR),
     ("staff@lectern.test", "Stella", "Staff", User.Role.STAFF),
+    ("teacher2@lectern.test", "Theo", "Teacher", User.Role.INSTRUCTOR),
 ]
+
+CATEGORIES = {
+    "Programming": "Write software that works, from your first script to production systems.",
+    "Data Science": "Statistics, analysis and machine learning with real data.",
+    "Design": "Visual design, typography and user experience.",
+    "Business": "Management, marketing and starting something of your own.",
+    "Photography": "Cameras, light and composition.",
+    "Music": "Theory, instruments and production.",
+}
+
+# title, category, level, price, featured, instructor email, tags, sections
+COURSES = [
+    (
+        "Python for Absolute Beginners",
+        "Programming",
+        "beginner",
+        "0",
+        True,
+        "instructor@lectern.test",
+        ["python", "basics"],
+        ["Getting started", "Values and names", "Control flow"],
+    ),
+    (
+        "Django from Zero to Deployed",
+        "Programming",
+        "intermediate",
+        "49",
+        True,
+        "instructor@lectern.test",
+        ["python", "django", "web"],
+        ["Project setup", "Models", "Views and templates", "Deploying"],
+    ),
+    (
+        "Practical Git",
+        "Programming",
+        "all",
+        "0",
+        False,
+        "teacher2@lectern.test",
+        ["git", "tools"],
+        ["Everyday Git", "Branches"],
+    ),
+    (
+        "SQL for Analysts",
+        "Data Science",
+        "beginner",
+        "19",
+        False,
+        "teacher2@lectern.test",
+        ["sql", "data"],
+        ["Selecting", "Joining", "Grouping"],
+    ),
+    (
+        "Statistics Without Tears",
+        "Data Science",
+        "beginner",
+        "0",
+        False,
+        "instructor@lectern.test",
+        ["statistics"],
+        ["Describing data", "Uncertainty"],
+    ),
+    (
+        "Machine Learning Foundations",
+        "Data Science",
+        "advanced",
+        "89",
+        True,
+        "instructor@lectern.test",
+        ["ml", "python"],
+        ["Learning from data", "Models", "Evaluation"],
+    ),
+    (
+        "Typography Essentials",
+        "Design",
+        "beginner",
+        "0",
+        False,
+        "teacher2@lectern.test",
+        ["typography"],
+        ["Letters", "Layout"],
+    ),
+    (
+        "UX Research in Practice",
+        "Design",
+        "intermediate",
+        "29",
+        False,
+        "instructor@lectern.test",
+        ["ux", "research"],
+        ["Planning", "Interviews", "Synthesis"],
+    ),
+    (
+        "Starting a Small Business",
+        "Business",
+        "all",
+        "0",
+        False,
+        "teacher2@lectern.test",
+        ["business"],
+        ["The idea", "The numbers"],
+    ),
+    (
+        "Marketing Fundamentals",
+        "Business",
+        "beginner",
+        "25",
+        False,
+        "instructor@lectern.test",
+        ["marketing"],
+        ["Audiences", "Channels"],
+    ),
+    (
+        "Composition for Photographers",
+        "Photography",
+        "intermediate",
+        "0",
+        False,
+        "teacher2@lectern.test",
+        ["photography"],
+        ["Seeing", "Framing"],
+    ),
+    (
+        "Music Theory Basics",
+        "Music",
+        "beginner",
+        "15",
+        False,
+        "instructor@lectern.test",
+        ["music", "theory"],
+        ["Notes and scales", "Chords"],
+    ),
+]
+
+LESSON_TITLES = ["Welcome and overview", "The core idea", "Worked example", "Practice", "Recap"]
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts (and, where installed, demo courses). Safe to run twice."
+    help = "Create the demo accounts and demo courses. Safe to run twice."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        with transaction.atomic():
+            created_users = self.load_users()
+        created_courses = 0
+        for age_days, spec in enumerate(reversed(COURSES)):
+            with transaction.atomic():
+                created_courses += self.load_course(*spec, age_days=age_days)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data: {created_users} new account(s), {created_courses} new course(s)."
+            )
+        )
+        self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
+        for email, _, _, role in DEMO_USERS[:3]:
+            self.stdout.write(f"  {role.label:<11} {email}")
+
+    def load_users(self) -> int:
         created = 0
         for email, first, last, role in DEMO_USERS:
             user = User.objects.filter(email=email).first()
@@ -33,8 +194,62 @@ class Command(BaseCommand):
             EmailAddress.objects.get_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo accounts ({created} new), password {DEMO_PASSWORD}:")
+        return created
+
+    def load_course(
+        self, title, category, level, price, featured, instructor, tags, sections, *, age_days
+    ):
+        if Course.objects.filter(title=title).exists():
+            return 0
+        category_obj, _ = Category.objects.get_or_create(
+            name=category,
+            defaults={
+                "slug": category.lower().replace(" ", "-"),
+                "description": CATEGORIES[category],
+            },
         )
-        for email, _, _, role in DEMO_USERS:
-            self.stdout.write(f"  {role.label:<11} {email}")
+        course = Course.objects.create(
+            title=title,
+            subtitle=f"A clear, practical introduction to {title.lower()}.",
+            description=(
+                f"{title} takes you step by step from the first ideas to confident practice. "
+                "Every lesson is short, focused and followed by something to try yourself.\n\n"
+                "Learn at your own pace: your progress is saved after every lesson."
+            ),
+            what_you_will_learn="\n".join(
+                [
+                    f"Understand the essentials of {title.split(' ')[0].lower()}",
+                    "Apply what you learn in small exercises",
+                    "Avoid the usual mistakes",
+                    "Know where to go next",
+                ]
+            ),
+            requirements="A computer with a modern browser\nCuriosity",
+            category=category_obj,
+            level=level,
+            price=Decimal(price),
+            featured=featured,
+            instructor=User.objects.get(email=instructor),
+        )
+        course.tags.set([Tag.objects.get_or_create(name=t)[0] for t in tags])
+        video_index = len(course.title)
+        for s_index, section_title in enumerate(sections):
+            section = Section.objects.create(course=course, title=section_title)
+            for l_index in range(2 if s_index else 3):
+                name = VIDEOS[video_index % len(VIDEOS)]
+                video_index += 1
+                lesson = Lesson(
+                    section=section,
+                    title=LESSON_TITLES[(s_index + l_index) % len(LESSON_TITLES)],
+                    description="In this lesson we look at one idea closely and try it out.",
+                    is_free_preview=(s_index == 0 and l_index == 0),
+                )
+                with (MEDIA / name).open("rb") as handle:
+                    upload = File(handle, name=name)
+                    upload.size = (MEDIA / name).stat().st_size
+                    lesson.duration = inspect_video(upload).duration
+                    lesson.video.save(name, upload, save=False)
+                lesson.save()
+        course.published_at = timezone.now() - timedelta(days=age_days)
+        course.publish()
+        return 1

@@ -1,0 +1,118 @@
+from django import forms
+from django.db import connection
+from django.db.models import Q
+
+from catalog.models import Category, Course
+
+DURATIONS = {
+    "short": ("Under 1 hour", Q(total_duration__lt=3600)),
+    "medium": ("1–5 hours", Q(total_duration__gte=3600, total_duration__lte=5 * 3600)),
+    "long": ("Over 5 hours", Q(total_duration__gt=5 * 3600)),
+}
+SORTS = {
+    "newest": ("Newest", ["-published_at", "-pk"]),
+    "popular": ("Most popular", ["-enrollment_count", "-published_at", "-pk"]),
+    "rating": ("Highest rated", ["-rating_avg", "-rating_count", "-pk"]),
+    "price_low": ("Price: low to high", ["price", "-published_at", "-pk"]),
+    "price_high": ("Price: high to low", ["-price", "-published_at", "-pk"]),
+}
+RATINGS = {"4.5": "4.5 and up", "4": "4 and up", "3": "3 and up"}
+
+
+class CatalogFilterForm(forms.Form):
+    """The catalog's search, filters and sort, read from the query string.
+
+    Invalid values are dropped (a shared link with a stale category still shows
+    courses) rather than answered with an error page.
+    """
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Search courses"}),
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label="All categories",
+    )
+    level = forms.ChoiceField(choices=[("", "Any level"), *Course.Level.choices], required=False)
+    price = forms.ChoiceField(
+        choices=[("", "Any price"), ("free", "Free"), ("paid", "Paid")], required=False
+    )
+    duration = forms.ChoiceField(
+        choices=[("", "Any length"), *((k, v[0]) for k, v in DURATIONS.items())],
+        required=False,
+    )
+    rating = forms.ChoiceField(choices=[("", "Any rating"), *RATINGS.items()], required=False)
+    sort = forms.ChoiceField(choices=[(k, v[0]) for k, v in SORTS.items()], required=False)
+
+    def __init__(self, data=None, *, fixed_category: Category | None = None, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fixed_category = fixed_category
+        if fixed_category is not None:
+            del self.fields["category"]
+
+    def filtered(self, courses):
+        """Apply the valid parts of the query string to ``courses``."""
+        self.is_valid()
+        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        if self.fixed_category is not None:
+            courses = courses.filter(category=self.fixed_category)
+        elif data.get("category"):
+            courses = courses.filter(category=data["category"])
+        if data.get("level"):
+            courses = courses.filter(level=data["level"])
+        if data.get("price") == "free":
+            courses = courses.filter(price=0)
+        elif data.get("price") == "paid":
+            courses = courses.filter(price__gt=0)
+        if data.get("duration"):
+            courses = courses.filter(DURATIONS[data["duration"]][1])
+        if data.get("rating"):
+            courses = courses.filter(rating_avg__gte=data["rating"], rating_count__gt=0)
+        sort = data.get("sort") or "newest"
+        query = data.get("q", "").strip()
+        if query:
+            courses, ranked = search(courses, query)
+            if ranked and not self.data.get("sort"):
+                return courses.order_by("-rank", *SORTS["newest"][1])
+        return courses.order_by(*SORTS[sort][1])
+
+    @property
+    def active_filters(self) -> bool:
+        return any(
+            self.data.get(name)
+            for name in ("q", "category", "level", "price", "duration", "rating")
+        )
+
+
+def search(courses, query: str):
+    """Full-text search on PostgreSQL (ranked), a plain substring match elsewhere.
+
+    Returns (queryset, ranked).
+    """
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = (
+            SearchVector("title", weight="A", config="english")
+            + SearchVector("subtitle", weight="B", config="english")
+            + SearchVector("description", weight="C", config="english")
+        )
+        search_query = SearchQuery(query, search_type="websearch", config="english")
+        return (
+            courses.annotate(rank=SearchRank(vector, search_query)).filter(
+                Q(rank__gt=0) | Q(title__icontains=query)
+            ),
+            True,
+        )
+    words = query.split()[:8]
+    condition = Q()
+    for word in words:
+        condition &= (
+            Q(title__icontains=word) | Q(subtitle__icontains=word) | Q(description__icontains=word)
+        )
+    return courses.filter(condition), False

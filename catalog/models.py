@@ -1,0 +1,374 @@
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.core.validators import MinValueValidator
+from django.db import models, transaction
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from lms.files import FilesFollowRows
+
+
+def private_storage():
+    """Lesson videos live here: never served at a public URL (see learning.streaming)."""
+    return storages["private"]
+
+
+def unique_slug(model, value: str, *, max_length: int = 80, exclude_pk=None) -> str:
+    base = slugify(value)[: max_length - 9] or "item"
+    slug, n = base, 2
+    others = model._default_manager.exclude(pk=exclude_pk) if exclude_pk else model._default_manager
+    while others.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("catalog:category", args=[self.slug])
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=40, unique=True)
+    slug = models.SlugField(max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Tag, self.name, max_length=40)
+        super().save(*args, **kwargs)
+
+
+class CourseQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Course.Status.PUBLISHED)
+
+    def editable_by(self, user):
+        """Courses ``user`` may author: their own; all of them for staff."""
+        if not user.is_authenticated or not user.can_author_courses:
+            return self.none()
+        if user.is_platform_staff:
+            return self
+        return self.filter(instructor=user)
+
+    def visible_to(self, user):
+        """Published courses, plus drafts for their instructor and staff."""
+        if user.is_authenticated and user.can_author_courses:
+            return self.filter(Q(status=Course.Status.PUBLISHED) | Q(pk__in=self.editable_by(user)))
+        return self.published()
+
+    def for_listing(self):
+        """What a course card shows, in one query."""
+        return self.select_related("category", "instructor__profile")
+
+    def refresh_lesson_stats(self) -> int:
+        """Recount published lessons and their duration for these courses, in one UPDATE."""
+        lessons = Lesson.objects.filter(section__course=OuterRef("pk"), is_published=True)
+        count = lessons.order_by().values("section__course").annotate(n=Count("pk")).values("n")
+        seconds = (
+            lessons.order_by().values("section__course").annotate(s=Sum("duration")).values("s")
+        )
+        return self.update(
+            lesson_count=Coalesce(Subquery(count), 0),
+            total_duration=Coalesce(Subquery(seconds), 0),
+        )
+
+
+class Course(FilesFollowRows):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    class Level(models.TextChoices):
+        BEGINNER = "beginner", "Beginner"
+        INTERMEDIATE = "intermediate", "Intermediate"
+        ADVANCED = "advanced", "Advanced"
+        ALL = "all", "All levels"
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        SPANISH = "es", "Spanish"
+        FRENCH = "fr", "French"
+        GERMAN = "de", "German"
+        PORTUGUESE = "pt", "Portuguese"
+        OTHER = "other", "Other"
+
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True, blank=True)
+    subtitle = models.CharField(max_length=200, blank=True)
+    description = models.TextField(max_length=10_000, blank=True)
+    what_you_will_learn = models.TextField(
+        "what you'll learn", max_length=3000, blank=True, help_text="One point per line."
+    )
+    requirements = models.TextField(max_length=3000, blank=True, help_text="One point per line.")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="courses")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="courses")
+    level = models.CharField(max_length=16, choices=Level, default=Level.BEGINNER)
+    language = models.CharField(max_length=8, choices=Language, default=Language.ENGLISH)
+    # An instructor with courses cannot be deleted: the courses (and their students'
+    # progress) would go with them. Staff reassign the courses first.
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="courses_taught"
+    )
+    price = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="0 means free.",
+    )
+    thumbnail = models.ImageField(upload_to="thumbnails/", blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    featured = models.BooleanField(default=False, help_text="Shown first on the home page.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Summary fields for listings, kept in step inside the transaction that changes
+    # what they summarise (refresh_lesson_stats here; enrolment and rating counts by
+    # the learning and reviews apps through methods of this model).
+    lesson_count = models.PositiveIntegerField(default=0, editable=False)
+    total_duration = models.PositiveIntegerField(default=0, editable=False, help_text="Seconds.")
+    enrollment_count = models.PositiveIntegerField(default=0, editable=False)
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
+    rating_avg = models.DecimalField(max_digits=3, decimal_places=2, default=0, editable=False)
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="catalog_course_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="catalog_course_published_has_date",
+            ),
+        ]
+        indexes = [
+            # The catalog's default listing: published courses, newest first.
+            models.Index(fields=["status", "-published_at"], name="catalog_course_listing_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Course, self.title, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("catalog:course", args=[self.slug])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+    def is_editable_by(self, user) -> bool:
+        return user.is_authenticated and (
+            user.is_platform_staff or (user.is_instructor and self.instructor_id == user.pk)
+        )
+
+    def is_visible_to(self, user) -> bool:
+        return self.is_published or self.is_editable_by(user)
+
+    def learning_points(self) -> list[str]:
+        return [line.strip() for line in self.what_you_will_learn.splitlines() if line.strip()]
+
+    def requirement_points(self) -> list[str]:
+        return [line.strip() for line in self.requirements.splitlines() if line.strip()]
+
+    def published_lessons(self):
+        return Lesson.objects.filter(section__course=self, is_published=True)
+
+    def curriculum(self):
+        """Sections in order, each with its published lessons in order (two queries)."""
+        lessons = Lesson.objects.filter(is_published=True).order_by("order")
+        return self.sections.order_by("order").prefetch_related(
+            models.Prefetch("lessons", queryset=lessons, to_attr="published_lessons")
+        )
+
+    def publish_problems(self) -> list[str]:
+        """Why the course cannot be published yet (empty when it can)."""
+        problems = []
+        if not self.published_lessons().exists():
+            problems.append("add at least one published lesson")
+        return problems
+
+    def publish(self) -> None:
+        problems = self.publish_problems()
+        if problems:
+            raise ValidationError(f"“{self}” cannot be published: {'; '.join(problems)}.")
+        self.status = self.Status.PUBLISHED
+        self.published_at = self.published_at or timezone.now()
+        self.save(update_fields=["status", "published_at", "updated_at"])
+
+    def unpublish(self) -> None:
+        self.status = self.Status.DRAFT
+        self.save(update_fields=["status", "updated_at"])
+
+    def refresh_lesson_stats(self) -> None:
+        """Recount lessons and duration from the rows (call inside the changing transaction)."""
+        Course.objects.filter(pk=self.pk).refresh_lesson_stats()
+        self.refresh_from_db(fields=["lesson_count", "total_duration"])
+
+    def change_enrollment_count(self, delta: int) -> None:
+        """Add ``delta`` enrolments atomically (no lost update under concurrency)."""
+        Course.objects.filter(pk=self.pk).update(enrollment_count=F("enrollment_count") + delta)
+
+    def set_rating(self, *, average, count: int) -> None:
+        self.rating_avg, self.rating_count = average, count
+        Course.objects.filter(pk=self.pk).update(rating_avg=average, rating_count=count)
+
+
+class OrderedQuerySet(models.QuerySet):
+    def next_order(self) -> int:
+        return (self.aggregate(m=Max("order"))["m"] or 0) + 1
+
+
+def move(item, *, siblings, direction: int) -> bool:
+    """Swap ``item`` with its neighbour above (-1) or below (+1) among ``siblings``.
+
+    The unique (parent, order) constraint would reject a plain swap half-way, so the
+    item parks on a free number first. Returns False at either end of the list.
+    """
+    with transaction.atomic():
+        rows = list(siblings.select_for_update().order_by("order"))
+        index = next(i for i, row in enumerate(rows) if row.pk == item.pk)
+        other_index = index + direction
+        if not 0 <= other_index < len(rows):
+            return False
+        mine, theirs = rows[index], rows[other_index]
+        parking = rows[-1].order + 1
+        a, b = mine.order, theirs.order
+        type(item).objects.filter(pk=mine.pk).update(order=parking)
+        type(item).objects.filter(pk=theirs.pk).update(order=a)
+        type(item).objects.filter(pk=mine.pk).update(order=b)
+        item.order = b
+    return True
+
+
+class Section(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(max_length=120)
+    order = models.PositiveIntegerField(editable=False)
+
+    objects = OrderedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["course", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "order"], name="catalog_section_course_order_uniq"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.order is None:
+            self.order = Section.objects.filter(course_id=self.course_id).next_order()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        course = self.course
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            course.refresh_lesson_stats()
+        return result
+
+    def move(self, direction: int) -> bool:
+        return move(
+            self, siblings=Section.objects.filter(course_id=self.course_id), direction=direction
+        )
+
+
+def video_upload_to(lesson: "Lesson", filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "mp4"
+    return f"videos/{uuid.uuid4().hex}.{extension}"
+
+
+class LessonQuerySet(OrderedQuerySet):
+    def published(self):
+        return self.filter(is_published=True, section__course__status=Course.Status.PUBLISHED)
+
+
+class Lesson(FilesFollowRows):
+    """One video in a section (the seed's "subsection")."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="lessons")
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=5000, blank=True)
+    video = models.FileField(storage=private_storage, upload_to=video_upload_to, blank=True)
+    duration = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Seconds, read from the video file."
+    )
+    order = models.PositiveIntegerField(editable=False)
+    is_free_preview = models.BooleanField(
+        "free preview", default=False, help_text="Anyone may watch it without enrolling."
+    )
+    is_published = models.BooleanField("published", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["section", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "order"], name="catalog_lesson_section_order_uniq"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.order is None:
+            self.order = Lesson.objects.filter(section_id=self.section_id).next_order()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.section.course.refresh_lesson_stats()
+
+    def delete(self, *args, **kwargs):
+        course = self.section.course
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            course.refresh_lesson_stats()
+        return result
+
+    def move(self, direction: int) -> bool:
+        return move(
+            self, siblings=Lesson.objects.filter(section_id=self.section_id), direction=direction
+        )

@@ -1,0 +1,46 @@
+from decimal import Decimal
+
+from django import template
+from django.conf import settings
+
+register = template.Library()
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+
+
+@register.filter
+def duration(seconds) -> str:
+    """1:05:09 style is for players; listings say "2 h 5 min" / "4 min" / "45 s"."""
+    seconds = int(seconds or 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min"
+    return f"{seconds} s"
+
+
+@register.filter
+def clock(seconds) -> str:
+    """A lesson's length as a clock: 4:05, 1:02:03."""
+    seconds = int(seconds or 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def money(amount) -> str:
+    amount = Decimal(amount or 0)
+    if amount == 0:
+        return "Free"
+    symbol = SYMBOLS.get(settings.CURRENCY)
+    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {settings.CURRENCY}"
+
+
+@register.filter
+def stars(average) -> str:
+    """A text star bar for a 0–5 average, e.g. ★★★★☆ (the number is shown beside it)."""
+    full = round(float(average or 0))
+    return "★" * full + "☆" * (5 - full)

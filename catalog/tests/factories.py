@@ -1,0 +1,84 @@
+from decimal import Decimal
+from pathlib import Path
+
+import factory
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from accounts.tests.factories import InstructorFactory
+from catalog.models import Category, Course, Lesson, Section
+
+DEMO_MEDIA = Path(__file__).resolve().parents[2] / "lms" / "demo_media"
+SAMPLE_MP4 = DEMO_MEDIA / "welcome.mp4"  # 12 s, H.264 + AAC
+SAMPLE_WEBM = DEMO_MEDIA / "mandelbrot.webm"  # 10 s, VP8
+
+
+def sample_video(name="lesson.mp4") -> ContentFile:
+    return ContentFile(SAMPLE_MP4.read_bytes(), name=name)
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    """A draft course; ``CourseFactory(published=True)`` gives a published one."""
+
+    class Meta:
+        model = Course
+        skip_postgeneration_save = True
+
+    class Params:
+        published = factory.Trait(
+            status=Course.Status.PUBLISHED,
+            published_at=factory.LazyFunction(timezone.now),
+        )
+
+    title = factory.Sequence(lambda n: f"Course number {n}")
+    subtitle = "Learn something useful"
+    description = "A course description."
+    category = factory.SubFactory(CategoryFactory)
+    instructor = factory.SubFactory(InstructorFactory)
+    price = Decimal("0.00")
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    course = factory.SubFactory(CourseFactory)
+    title = factory.Sequence(lambda n: f"Section {n}")
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    """A lesson. With ``with_video=True`` it gets a real 12-second MP4 file."""
+
+    class Meta:
+        model = Lesson
+        skip_postgeneration_save = True
+
+    class Params:
+        with_video = factory.Trait(
+            video=factory.LazyFunction(sample_video),
+            duration=12,
+        )
+
+    section = factory.SubFactory(SectionFactory)
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    duration = 60
+
+
+def published_course(*, sections=1, lessons=2, with_video=False, **kwargs) -> Course:
+    """A published course with ``sections`` × ``lessons`` lessons."""
+    course = CourseFactory(**kwargs)
+    for _ in range(sections):
+        section = SectionFactory(course=course)
+        for _ in range(lessons):
+            LessonFactory(section=section, with_video=with_video)
+    course.publish()
+    return course

@@ -1,0 +1,237 @@
+"""Authoring in the admin: instructors reach only their own courses; staff reach all."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from catalog.models import Course, Lesson, Section
+from catalog.tests.factories import (
+    SAMPLE_MP4,
+    CategoryFactory,
+    CourseFactory,
+    LessonFactory,
+    SectionFactory,
+    published_course,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def inline_management(prefix, total=0, initial=0):
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def course_form(category, **overrides):
+    return {
+        "title": "My new course",
+        "slug": "my-new-course",
+        "subtitle": "",
+        "category": category.pk,
+        "level": "beginner",
+        "language": "en",
+        "price": "0",
+        "description": "",
+        "what_you_will_learn": "",
+        "requirements": "",
+        "status": "draft",
+        **inline_management("sections", total=1),
+        "sections-0-title": "First steps",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def theirs(other_instructor):
+    """Another instructor's course with a section and a lesson."""
+    course = published_course(instructor=other_instructor)
+    return course, course.sections.first(), Lesson.objects.filter(section__course=course).first()
+
+
+def test_instructor_creates_a_course_and_owns_it(client, instructor):
+    client.force_login(instructor)
+    response = client.post(reverse("admin:catalog_course_add"), course_form(CategoryFactory()))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    course = Course.objects.get(slug="my-new-course")
+    assert course.instructor == instructor
+    assert course.status == Course.Status.DRAFT
+    assert list(course.sections.values_list("title", flat=True)) == ["First steps"]
+
+
+def test_instructor_adds_a_lesson_with_a_real_video(client, instructor):
+    client.force_login(instructor)
+    section = SectionFactory(course=CourseFactory(instructor=instructor))
+    data = {
+        "course": section.course_id,
+        "title": section.title,
+        **inline_management("lessons", total=1),
+        "lessons-0-title": "Intro",
+        "lessons-0-description": "",
+        "lessons-0-is_published": "on",
+        "lessons-0-video": SimpleUploadedFile("intro.mp4", SAMPLE_MP4.read_bytes(), "video/mp4"),
+    }
+    response = client.post(reverse("admin:catalog_section_change", args=[section.pk]), data)
+    assert response.status_code == 302
+    lesson = Lesson.objects.get(section=section)
+    assert lesson.duration == 12
+    section.course.refresh_from_db()
+    assert (section.course.lesson_count, section.course.total_duration) == (1, 12)
+
+
+def test_fake_video_in_the_admin_is_refused_with_a_message(client, instructor):
+    client.force_login(instructor)
+    section = SectionFactory(course=CourseFactory(instructor=instructor))
+    data = {
+        "course": section.course_id,
+        "title": section.title,
+        **inline_management("lessons", total=1),
+        "lessons-0-title": "Intro",
+        "lessons-0-is_published": "on",
+        "lessons-0-video": SimpleUploadedFile("virus.mp4", b"MZ" + b"\x00" * 500, "video/mp4"),
+    }
+    response = client.post(reverse("admin:catalog_section_change", args=[section.pk]), data)
+    assert response.status_code == 200
+    assert "not a playable video" in response.content.decode()
+    assert not Lesson.objects.filter(section=section).exists()
+
+
+def test_changelist_shows_only_own_courses(client, instructor, theirs):
+    mine = CourseFactory(instructor=instructor)
+    client.force_login(instructor)
+    response = client.get(reverse("admin:catalog_course_changelist"))
+    assert list(response.context["cl"].result_list) == [mine]
+
+
+def test_staff_see_every_course(client, staff, instructor, theirs):
+    mine = CourseFactory(instructor=instructor)
+    client.force_login(staff)
+    response = client.get(reverse("admin:catalog_course_changelist"))
+    assert set(response.context["cl"].result_list) == {mine, theirs[0]}
+
+
+@pytest.mark.parametrize(
+    "url_name", ["change", "delete", "history"], ids=["change", "delete", "history"]
+)
+def test_direct_urls_to_someone_elses_rows_are_404(client, instructor, theirs, url_name):
+    course, section, lesson = theirs
+    client.force_login(instructor)
+    for model, obj in (("course", course), ("section", section), ("lesson", lesson)):
+        response = client.get(reverse(f"admin:catalog_{model}_{url_name}", args=[obj.pk]))
+        assert response.status_code == 404, (model, url_name)
+    response = client.post(
+        reverse("admin:catalog_course_delete", args=[course.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 404
+    assert Course.objects.filter(pk=course.pk).exists()
+
+
+def test_forged_section_id_is_refused(client, instructor, theirs):
+    _, their_section, _ = theirs
+    mine = SectionFactory(course=CourseFactory(instructor=instructor))
+    client.force_login(instructor)
+    response = client.get(reverse("admin:catalog_lesson_add"))
+    choices = {c for c, _ in response.context["adminform"].form.fields["section"].choices if c}
+    assert {int(str(c)) for c in choices} == {mine.pk}
+    response = client.post(
+        reverse("admin:catalog_lesson_add"),
+        {"section": their_section.pk, "title": "Sneaky", "is_published": ""},
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Lesson.objects.filter(title="Sneaky").exists()
+
+
+def test_actions_ignore_someone_elses_ids(client, instructor, theirs):
+    course = theirs[0]
+    client.force_login(instructor)
+    client.post(
+        reverse("admin:catalog_course_changelist"),
+        {"action": "unpublish", "_selected_action": [course.pk]},
+    )
+    course.refresh_from_db()
+    assert course.is_published
+
+
+def test_move_buttons_refuse_someone_elses_rows(client, instructor, theirs):
+    _, section, lesson = theirs
+    client.force_login(instructor)
+    for model, obj in (("section", section), ("lesson", lesson)):
+        url = reverse(f"admin:catalog_{model}_move", args=[obj.pk]) + "?direction=down"
+        assert client.post(url).status_code == 404
+
+
+def test_move_buttons_reorder_own_sections(client, instructor):
+    course = CourseFactory(instructor=instructor)
+    first, second = SectionFactory(course=course), SectionFactory(course=course)
+    client.force_login(instructor)
+    url = reverse("admin:catalog_section_move", args=[second.pk]) + "?direction=up"
+    assert client.get(url).status_code == 405  # POST only (CSRF-protected)
+    response = client.post(url)
+    assert response.status_code == 302
+    assert list(course.sections.order_by("order")) == [second, first]
+
+
+def test_publish_action_refuses_a_course_without_lessons(client, instructor):
+    empty = CourseFactory(instructor=instructor)
+    ready = CourseFactory(instructor=instructor)
+    LessonFactory(section=SectionFactory(course=ready))
+    client.force_login(instructor)
+    response = client.post(
+        reverse("admin:catalog_course_changelist"),
+        {"action": "publish", "_selected_action": [empty.pk, ready.pk]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "cannot be published: add at least one published lesson" in page
+    assert "1 course(s) published." in page
+    empty.refresh_from_db()
+    ready.refresh_from_db()
+    assert not empty.is_published and ready.is_published
+
+
+def test_publishing_an_empty_course_from_its_form_is_refused(client, instructor):
+    course = CourseFactory(instructor=instructor)
+    client.force_login(instructor)
+    data = course_form(course.category, title=course.title, slug=course.slug, status="published")
+    data.update(inline_management("sections"))
+    response = client.post(reverse("admin:catalog_course_change", args=[course.pk]), data)
+    assert response.status_code == 200
+    assert "needs at least one published lesson" in response.content.decode()
+    course.refresh_from_db()
+    assert not course.is_published
+
+
+def test_categories_are_staff_only(client, instructor, staff):
+    client.force_login(instructor)
+    assert client.get(reverse("admin:catalog_category_changelist")).status_code == 403
+    assert client.get(reverse("admin:catalog_category_add")).status_code == 403
+    client.force_login(staff)
+    assert client.get(reverse("admin:catalog_category_changelist")).status_code == 200
+
+
+def test_students_cannot_reach_authoring(client, student, theirs):
+    client.force_login(student)
+    response = client.get(reverse("admin:catalog_course_changelist"))
+    assert response.status_code == 302  # to the admin login: not staff
+
+
+def test_course_page_in_admin_offers_a_student_preview(client, instructor):
+    course = CourseFactory(instructor=instructor)
+    client.force_login(instructor)
+    page = client.get(reverse("admin:catalog_course_change", args=[course.pk])).content.decode()
+    assert "Preview as a student" in page
+    assert course.get_absolute_url() in page
+
+
+def test_section_inline_only_lists_the_courses_own_sections(client, instructor, theirs):
+    course = CourseFactory(instructor=instructor)
+    SectionFactory(course=course, title="Mine")
+    client.force_login(instructor)
+    page = client.get(reverse("admin:catalog_course_change", args=[course.pk])).content.decode()
+    assert "Mine" in page
+    assert theirs[1].title not in page
+    assert Section.objects.count() == 2

@@ -1,0 +1,53 @@
+"""An instructor publishes a course through the admin; a stranger finds and opens it."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from catalog.models import Course
+from catalog.tests.factories import SAMPLE_MP4, CategoryFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_instructor_publishes_and_a_stranger_finds_it(live_server, page, browser, instructor):
+    from accounts.tests.factories import PASSWORD
+
+    CategoryFactory(name="Astronomy", slug="astronomy")
+    page.goto(live_server.url + "/admin/")
+    page.get_by_label("Email").fill(instructor.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_role("link", name="Courses").click()
+    page.get_by_role("link", name="Add course").click()
+    page.get_by_label("Title:", exact=True).fill("Stargazing for Everyone")
+    page.get_by_label("Category:").select_option(label="Astronomy")
+    page.get_by_label("Subtitle:").fill("Find your way around the night sky")
+    page.locator("#id_sections-0-title").fill("Looking up")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+
+    page.get_by_role("link", name="Edit lessons of “Looking up”").click()
+    page.locator("#id_lessons-0-title").fill("The first night")
+    page.locator("#id_lessons-0-video").set_input_files(SAMPLE_MP4)
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(page.locator(".field-duration_display").first).to_contain_text("0:12")
+
+    page.get_by_role("link", name=re.compile("Back to")).click()
+    page.get_by_label("Status:").select_option("published")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert Course.objects.get(title="Stargazing for Everyone").is_published
+
+    stranger = browser.new_context().new_page()
+    stranger.goto(live_server.url + "/")
+    stranger.get_by_label("Search courses").fill("stargazing")
+    stranger.get_by_role("button", name="Search").click()
+    expect(stranger.get_by_role("heading", name="1 course for “stargazing”")).to_be_visible()
+    stranger.get_by_role("link", name="Stargazing for Everyone").click()
+    expect(stranger.get_by_role("heading", level=1)).to_have_text("Stargazing for Everyone")
+    expect(stranger.get_by_text("The first night")).to_be_visible()
+    expect(stranger.get_by_text("0:12")).to_be_visible()

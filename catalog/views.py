@@ -1,0 +1,82 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from catalog.forms import CatalogFilterForm
+from catalog.models import Category, Course
+
+
+def categories_with_counts():
+    return Category.objects.annotate(
+        n_courses=Count("courses", filter=Q(courses__status=Course.Status.PUBLISHED))
+    ).order_by("name")
+
+
+def get_visible_course(user, slug: str) -> Course:
+    """The course at ``slug`` if ``user`` may see it (drafts: owner and staff), else 404."""
+    course = get_object_or_404(
+        Course.objects.select_related("category", "instructor__profile"), slug=slug
+    )
+    if not course.is_visible_to(user):
+        raise Http404("No such course.")
+    return course
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def course_list(request, category_slug: str | None = None):
+    """All courses (or one category's): search, filters, sort, pages; HTMX swaps the list."""
+    category = get_object_or_404(Category, slug=category_slug) if category_slug else None
+    form = CatalogFilterForm(request.GET, fixed_category=category)
+    courses = form.filtered(Course.objects.published().for_listing())
+    page = Paginator(courses, settings.CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "category": category,
+        "page": page,
+        "query": query.urlencode(),
+        "categories": None if request.htmx else categories_with_counts(),
+    }
+    template = "catalog/course_list.html"
+    if request.htmx and request.htmx.target == "course-results":
+        template += "#course-results"
+    return render(request, template, context)
+
+
+@require_GET
+def course_detail(request, slug: str):
+    course = get_visible_course(request.user, slug)
+    sections = list(course.curriculum())
+    return render(
+        request,
+        "catalog/course_detail.html",
+        {
+            "course": course,
+            "sections": sections,
+            "tags": list(course.tags.all()),
+            "is_editor": course.is_editable_by(request.user),
+        },
+    )
+
+
+@require_GET
+def instructor_detail(request, pk: int):
+    instructor = get_object_or_404(
+        get_user_model().objects.select_related("profile").filter(role__in=["instructor", "staff"]),
+        pk=pk,
+    )
+    courses = Course.objects.published().for_listing().filter(instructor=instructor)
+    if not courses and not instructor.is_instructor:
+        raise Http404("No such instructor.")
+    return render(
+        request,
+        "catalog/instructor_detail.html",
+        {"instructor": instructor, "courses": courses},
+    )

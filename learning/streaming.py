@@ -1,0 +1,146 @@
+"""Protected video delivery: signed, short-lived URLs and HTTP Range responses.
+
+The player's <video> points at ``learning:stream`` with a signature bound to the viewer
+and the lesson; the view checks the signature and the entitlement, then either serves
+the bytes itself (Range support: seeking works), or hands off to nginx with
+``X-Accel-Redirect``, or redirects to a short-lived signed S3 URL (``VIDEO_DELIVERY``).
+"""
+
+import mimetypes
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.urls import reverse
+
+SIGNING_SALT = "lectern.learning.stream"
+CHUNK = 64 * 1024
+RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def viewer_key(user) -> str:
+    return str(user.pk) if user.is_authenticated else "anon"
+
+
+def stream_url(*, user, lesson) -> str:
+    """A URL for ``lesson``'s video that only ``user`` can use, for a few minutes."""
+    token = signing.TimestampSigner(salt=SIGNING_SALT).sign(f"{viewer_key(user)}:{lesson.pk}")
+    return reverse("learning:stream", args=[lesson.pk]) + f"?t={token}"
+
+
+def signature_is_valid(token: str, *, user, lesson) -> bool:
+    try:
+        value = signing.TimestampSigner(salt=SIGNING_SALT).unsign(
+            token, max_age=settings.VIDEO_URL_MAX_AGE
+        )
+    except signing.BadSignature:  # tampered or expired (SignatureExpired is a subclass)
+        return False
+    return value == f"{viewer_key(user)}:{lesson.pk}"
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    start: int
+    end: int  # inclusive
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start + 1
+
+
+class UnsatisfiableRange(Exception):
+    pass
+
+
+def parse_range(header: str | None, size: int) -> ByteRange | None:
+    """The single byte range asked for, None for the whole file.
+
+    Raises UnsatisfiableRange for ranges outside the file or malformed ones (416).
+    Multiple ranges are answered with the whole file, as RFC 9110 allows.
+    """
+    if not header:
+        return None
+    header = header.strip()
+    if "," in header:
+        return None
+    match = RANGE_RE.match(header)
+    if not match or (not match.group(1) and not match.group(2)):
+        raise UnsatisfiableRange
+    first, last = match.group(1), match.group(2)
+    if first:
+        start = int(first)
+        end = min(int(last), size - 1) if last else size - 1
+        if start >= size or (last and int(last) < start):
+            raise UnsatisfiableRange
+    else:  # suffix: the last N bytes
+        suffix = int(last)
+        if suffix == 0:
+            raise UnsatisfiableRange
+        start, end = max(size - suffix, 0), size - 1
+    return ByteRange(start, end)
+
+
+def _read_range(handle, byte_range: ByteRange):
+    try:
+        handle.seek(byte_range.start)
+        remaining = byte_range.length
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
+
+
+def content_type_for(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def video_response(request, field_file) -> HttpResponse:
+    """Deliver ``field_file`` according to ``VIDEO_DELIVERY`` (the viewer is already checked)."""
+    name = field_file.name
+    delivery = settings.VIDEO_DELIVERY
+    if delivery == "nginx":
+        response = HttpResponse(content_type=content_type_for(name))
+        response["X-Accel-Redirect"] = settings.VIDEO_ACCEL_PREFIX.rstrip("/") + "/" + name
+        response["X-Accel-Buffering"] = "no"
+        return private(response)
+    if delivery == "s3":
+        response = HttpResponse(status=302)
+        response["Location"] = field_file.storage.url(name)  # signed, short-lived
+        return private(response)
+    return ranged_response(request, field_file)
+
+
+def ranged_response(request, field_file) -> HttpResponse:
+    size = field_file.size
+    content_type = content_type_for(field_file.name)
+    try:
+        byte_range = parse_range(request.headers.get("Range"), size)
+    except UnsatisfiableRange:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return private(response)
+    handle = field_file.storage.open(field_file.name, "rb")
+    if byte_range is None:
+        response = FileResponse(handle, content_type=content_type)
+        response["Content-Length"] = str(size)
+    else:
+        response = StreamingHttpResponse(
+            _read_range(handle, byte_range), status=206, content_type=content_type
+        )
+        response["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"
+        response["Content-Length"] = str(byte_range.length)
+    response["Accept-Ranges"] = "bytes"
+    return private(response)
+
+
+def private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
