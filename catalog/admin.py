@@ -237,16 +237,27 @@ class LessonInline(AuthoredByMixin, admin.StackedInline):
         "title",
         "description",
         "video",
+        "watch",
         "duration_display",
         "is_free_preview",
         "is_published",
         "reorder",
     ]
-    readonly_fields = ["duration_display", "reorder"]
+    readonly_fields = ["watch", "duration_display", "reorder"]
 
     @admin.display(description="Duration")
     def duration_display(self, obj):
         return duration_text(obj.duration) if obj.pk else "read from the video on upload"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("section__course")
+
+    @admin.display(description="Watch")
+    def watch(self, obj):
+        if not (obj.pk and obj.video):
+            return "—"
+        url = reverse("learning:preview", args=[obj.section.course.slug, obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">Play “{}” ↗</a>', url, obj)
 
     @admin.display(description="Order")
     def reorder(self, obj):

@@ -103,9 +103,10 @@ def search(courses, query: str):
             + SearchVector("description", weight="C", config="english")
         )
         search_query = SearchQuery(query, search_type="websearch", config="english")
+        # ts_rank is never 0 (1e-20 for no match): filter with @@, rank only to sort.
         return (
-            courses.annotate(rank=SearchRank(vector, search_query)).filter(
-                Q(rank__gt=0) | Q(title__icontains=query)
+            courses.annotate(search=vector, rank=SearchRank(vector, search_query)).filter(
+                Q(search=search_query) | Q(title__icontains=query)
             ),
             True,
         )

@@ -235,3 +235,14 @@ def test_section_inline_only_lists_the_courses_own_sections(client, instructor, 
     assert "Mine" in page
     assert theirs[1].title not in page
     assert Section.objects.count() == 2
+
+
+def test_instructor_can_watch_any_own_lesson_from_the_admin(client, instructor):
+    course = published_course(instructor=instructor, with_video=True)
+    lesson = Lesson.objects.filter(section__course=course).first()
+    client.force_login(instructor)
+    page = client.get(reverse("admin:catalog_section_change", args=[lesson.section_id]))
+    watch_url = reverse("learning:preview", args=[course.slug, lesson.pk])
+    assert watch_url in page.content.decode()
+    assert not lesson.is_free_preview
+    assert client.get(watch_url).status_code == 200
