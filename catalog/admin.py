@@ -436,6 +436,7 @@ class CourseAdmin(AuthoredByMixin, admin.ModelAdmin):
 class SectionAdmin(MoveViewMixin, AuthoredByMixin, admin.ModelAdmin):
     course_path = "course"
     inlines = [LessonInline]
+    autocomplete_fields = ["course"]
     list_display = ["title", "course", "order"]
     list_select_related = ["course"]
     search_fields = ["title", "course__title"]
@@ -468,6 +469,7 @@ class LessonAdmin(MoveViewMixin, AuthoredByMixin, admin.ModelAdmin):
     form = LessonAdminForm
     formfield_overrides = PRIVATE_FILE_WIDGETS
     course_path = "section__course"
+    autocomplete_fields = ["section"]
     list_display = [
         "title",
         "section",

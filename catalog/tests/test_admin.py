@@ -246,3 +246,53 @@ def test_instructor_can_watch_any_own_lesson_from_the_admin(client, instructor):
     assert watch_url in page.content.decode()
     assert not lesson.is_free_preview
     assert client.get(watch_url).status_code == 200
+
+
+def test_autocomplete_offers_only_own_courses_and_sections(client, instructor, theirs):
+    mine = CourseFactory(instructor=instructor, title="Mine to pick")
+    my_section = SectionFactory(course=mine, title="My section")
+    client.force_login(instructor)
+    url = reverse("admin:autocomplete")
+    courses = client.get(
+        url, {"app_label": "catalog", "model_name": "section", "field_name": "course", "term": ""}
+    ).json()
+    assert [r["id"] for r in courses["results"]] == [str(mine.pk)]
+    sections = client.get(
+        url, {"app_label": "catalog", "model_name": "lesson", "field_name": "section", "term": ""}
+    ).json()
+    assert [r["id"] for r in sections["results"]] == [str(my_section.pk)]
+
+
+def test_thumbnail_is_validated_resized_and_replaced(
+    client, instructor, settings, django_capture_on_commit_callbacks
+):
+    import io
+    from pathlib import Path
+
+    from PIL import Image
+
+    def png(size, color):
+        buffer = io.BytesIO()
+        Image.new("RGB", size, color).save(buffer, format="PNG")
+        return SimpleUploadedFile("cover.png", buffer.getvalue(), "image/png")
+
+    course = CourseFactory(instructor=instructor)
+    client.force_login(instructor)
+    url = reverse("admin:catalog_course_change", args=[course.pk])
+    data = course_form(course.category, title=course.title, slug=course.slug)
+    data.update(inline_management("sections"))
+    fake = SimpleUploadedFile("cover.png", b"not an image at all", "image/png")
+    response = client.post(url, {**data, "thumbnail": fake})
+    assert response.status_code == 200 and "Upload a valid image" in response.content.decode()
+
+    assert client.post(url, {**data, "thumbnail": png((1600, 1200), "red")}).status_code == 302
+    course.refresh_from_db()
+    first = course.thumbnail.name
+    with Image.open(course.thumbnail.path) as stored:
+        assert (stored.format, stored.size) == ("WEBP", settings.THUMBNAIL_SIZE)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**data, "thumbnail": png((800, 450), "blue")})
+    course.refresh_from_db()
+    assert course.thumbnail.name != first
+    remaining = sorted(p.name for p in Path(settings.MEDIA_ROOT, "thumbnails").iterdir())
+    assert remaining == [Path(course.thumbnail.name).name]
