@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 3
+MIGRATION_DB := $(CURDIR)/.migration-check.sqlite3
 
-.PHONY: run test lint serve setup clean
+.PHONY: run test lint serve setup clean migrations-reversible
 
 # Create the virtualenv and install the runtime dependencies (again only when
 # requirements.txt changes).
@@ -40,8 +41,19 @@ lint: $(BIN)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 1
 
+## migrations-reversible: every migration applies, unapplies and applies again
+migrations-reversible: $(BIN)/.installed
+	rm -f $(MIGRATION_DB)
+	DATABASE_URL=sqlite:///$(MIGRATION_DB) $(BIN)/python manage.py migrate --noinput -v0
+	for app in reviews learning catalog accounts; do \
+		DATABASE_URL=sqlite:///$(MIGRATION_DB) $(BIN)/python manage.py migrate $$app zero --noinput -v0 || exit 1; \
+	done
+	DATABASE_URL=sqlite:///$(MIGRATION_DB) $(BIN)/python manage.py migrate --noinput -v0
+	rm -f $(MIGRATION_DB)
+	@echo "Migrations apply and reverse cleanly."
+
 ## test: install the test tools, lint, then run the whole suite (browser tests included)
-test: lint
+test: lint migrations-reversible
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

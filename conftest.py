@@ -104,6 +104,8 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
             "--no-first-run",
             "--disable-quic",
+            "--autoplay-policy=no-user-gesture-required",
+            "--mute-audio",
         ],
     }
 

@@ -1,14 +1,32 @@
-"""Who may watch a lesson: the one rule every video URL goes through."""
+"""Who may watch and who may learn a lesson: the rules every learning URL goes through."""
 
-from catalog.models import Lesson
+from catalog.models import Course, Lesson
+from learning.models import Enrollment
 
 
-def can_watch(user, lesson: Lesson) -> bool:
-    """True for the course's instructor and staff (drafts included), and for anyone
-    when the lesson is a published free preview of a published course."""
+def is_enrolled(user, course: Course) -> bool:
+    return user.is_authenticated and Enrollment.objects.filter(user=user, course=course).exists()
+
+
+def can_learn(user, lesson: Lesson, *, enrolled: bool | None = None) -> bool:
+    """Enrolled in the published course and the lesson is published: progress counts.
+
+    Pass ``enrolled`` when the caller already knows it (saves a query).
+    """
+    course = lesson.section.course
+    if not (course.is_published and lesson.is_published):
+        return False
+    return is_enrolled(user, course) if enrolled is None else enrolled
+
+
+def can_watch(user, lesson: Lesson, *, enrolled: bool | None = None) -> bool:
+    """Enrolled students, the course's instructor and staff (drafts included), and anyone
+    for a published free-preview lesson of a published course."""
     course = lesson.section.course
     if course.is_editable_by(user):
         return True
     if not (course.is_published and lesson.is_published):
         return False
-    return lesson.is_free_preview
+    if lesson.is_free_preview:
+        return True
+    return is_enrolled(user, course) if enrolled is None else enrolled

@@ -1,12 +1,18 @@
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET, require_http_methods
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.models import Lesson
 from catalog.views import get_visible_course
-from learning import streaming
-from learning.access import can_watch
+from learning import services, streaming
+from learning.access import can_learn, can_watch, is_enrolled
+from learning.models import Enrollment, LessonProgress, percent
 
 
 def get_lesson(lesson_pk: int) -> Lesson:
@@ -15,22 +21,229 @@ def get_lesson(lesson_pk: int) -> Lesson:
     )
 
 
+def get_lesson_in_course(course, lesson_pk: int) -> Lesson:
+    lesson = get_object_or_404(
+        Lesson.objects.select_related("section"), pk=lesson_pk, section__course=course
+    )
+    lesson.section.course = course  # already loaded: no second query
+    return lesson
+
+
+# --- Enrolment --------------------------------------------------------------------------
+@login_required
+@require_POST
+def enroll(request, course_slug: str):
+    course = get_visible_course(request.user, course_slug)
+    try:
+        _, created = services.enroll(user=request.user, course=course)
+    except services.EnrollmentRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect(course)
+    if created:
+        messages.success(request, f"You are enrolled in “{course}”. Enjoy the course!")
+    return redirect("learning:continue", course_slug=course.slug)
+
+
+@login_required
+@require_POST
+def unenroll(request, course_slug: str):
+    course = get_visible_course(request.user, course_slug)
+    try:
+        left = services.unenroll(user=request.user, course=course)
+    except services.EnrollmentRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect(course)
+    if left:
+        messages.success(
+            request,
+            f"You left “{course}”. Your progress is kept if you enrol again.",
+        )
+    return redirect(course)
+
+
+# --- My learning ------------------------------------------------------------------------
+@login_required
+@require_GET
+def my_learning(request):
+    enrollments = list(
+        Enrollment.objects.filter(user=request.user)
+        .select_related("course__instructor__profile", "course__category")
+        .with_progress()
+    )
+    for enrollment in enrollments:
+        enrollment.percent = percent(enrollment.done, enrollment.course.lesson_count)
+
+    def recent_first(e):
+        return e.last_activity or e.created_at
+
+    in_progress = sorted(
+        (e for e in enrollments if e.percent < 100), key=recent_first, reverse=True
+    )
+    completed = sorted((e for e in enrollments if e.percent >= 100), key=recent_first, reverse=True)
+    return render(
+        request, "learning/my_learning.html", {"in_progress": in_progress, "completed": completed}
+    )
+
+
+@login_required
+@require_GET
+def continue_course(request, course_slug: str):
+    """Back to the lesson last worked on, else the first lesson."""
+    course = get_visible_course(request.user, course_slug)
+    published = Lesson.objects.filter(section__course=course, is_published=True)
+    last = (
+        LessonProgress.objects.filter(user=request.user, lesson__in=published)
+        .order_by("-updated_at")
+        .values_list("lesson_id", flat=True)
+        .first()
+    )
+    lesson_pk = (
+        last or published.order_by("section__order", "order").values_list("pk", flat=True).first()
+    )
+    if lesson_pk is None:
+        messages.info(request, "This course has no lessons yet.")
+        return redirect(course)
+    return redirect("learning:lesson", course_slug=course.slug, lesson_pk=lesson_pk)
+
+
+# --- The player -------------------------------------------------------------------------
+def status_context(*, course, lesson, progress, done: int, learning: bool = True) -> dict:
+    """What the status block (course progress, mark complete) shows."""
+    course_percent = percent(done, course.lesson_count) if learning else 0
+    return {
+        "course": course,
+        "lesson": lesson,
+        "progress": progress,
+        "learning": learning,
+        "done_count": done,
+        "course_percent": course_percent,
+        "course_complete": learning and course.lesson_count > 0 and course_percent >= 100,
+    }
+
+
+def counted_status(user, course, lesson, progress, **extra) -> dict:
+    done = LessonProgress.objects.completed_in(user=user, course=course)
+    return {**status_context(course=course, lesson=lesson, progress=progress, done=done), **extra}
+
+
+@login_required
+@require_GET
+def lesson(request, course_slug: str, lesson_pk: int):
+    course = get_visible_course(request.user, course_slug)
+    current = get_lesson_in_course(course, lesson_pk)
+    enrolled = is_enrolled(request.user, course)
+    if not can_watch(request.user, current, enrolled=enrolled):
+        messages.info(request, "Enrol in the course to watch its lessons.")
+        return redirect(course)
+    learning = can_learn(request.user, current, enrolled=enrolled)
+    progress = (
+        LessonProgress.objects.filter(user=request.user, lesson=current).first()
+        if learning
+        else None
+    )
+    if request.htmx and request.htmx.target == "lesson-status":
+        context = counted_status(request.user, course, current, progress, oob=True)
+        return render(request, "learning/lesson.html#lesson-status", context)
+    sections = list(course.curriculum())
+    ordered = [item for section in sections for item in section.published_lessons]
+    completed_ids = set(
+        LessonProgress.objects.filter(
+            user=request.user, lesson__in=[item.pk for item in ordered], completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+    index = next((i for i, item in enumerate(ordered) if item.pk == current.pk), None)
+    done = len(completed_ids) if learning else 0
+    context = {
+        **status_context(
+            course=course, lesson=current, progress=progress, done=done, learning=learning
+        ),
+        "sections": sections,
+        "completed_ids": completed_ids,
+        "previous": ordered[index - 1] if index else None,
+        "next": ordered[index + 1] if index is not None and index + 1 < len(ordered) else None,
+        "video_url": streaming.stream_url(user=request.user, lesson=current)
+        if current.video
+        else "",
+    }
+    return render(request, "learning/lesson.html", context)
+
+
+def _learnable_lesson(request, lesson_pk: int) -> Lesson:
+    """The lesson, with whether the user is enrolled, in one query; 403 unless learnable."""
+    enrolled = Enrollment.objects.filter(user=request.user, course=OuterRef("section__course"))
+    current = get_object_or_404(
+        Lesson.objects.select_related("section__course").annotate(enrolled=Exists(enrolled)),
+        pk=lesson_pk,
+    )
+    if not can_learn(request.user, current, enrolled=current.enrolled):
+        raise PermissionDenied("Enrol in the course to save progress in its lessons.")
+    return current
+
+
+@login_required
+@require_POST
+def save_progress(request, lesson_pk: int):
+    """Position and played segment from the player (fetch/sendBeacon, every few seconds)."""
+    current = _learnable_lesson(request, lesson_pk)
+    try:
+        data = (
+            json.loads(request.body) if request.content_type == "application/json" else request.POST
+        )
+        position = float(data["position"])
+        segment = None
+        if data.get("start") not in (None, "") and data.get("end") not in (None, ""):
+            segment = (float(data["start"]), float(data["end"]))
+        result = services.record_progress(
+            user=request.user, lesson=current, position=position, segment=segment
+        )
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError):
+        return HttpResponseBadRequest("Send a numeric position (and optionally start and end).")
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    return JsonResponse(
+        {
+            "position": result.progress.position,
+            "watched_seconds": round(result.progress.watched_seconds, 1),
+            "completed": result.progress.is_complete,
+            "completed_now": result.lesson_completed_now,
+            "course_completed_now": result.course_completed_now,
+        }
+    )
+
+
+@login_required
+@require_POST
+def toggle_complete(request, lesson_pk: int):
+    """The "mark complete" button and its undo; HTMX swaps the status block."""
+    current = _learnable_lesson(request, lesson_pk)
+    completed = request.POST.get("completed") == "1"
+    result = services.set_completed(user=request.user, lesson=current, completed=completed)
+    course = current.section.course
+    if request.htmx:
+        context = counted_status(request.user, course, current, result.progress, oob=True)
+        return render(request, "learning/lesson.html#lesson-status", context)
+    if result.course_completed_now:
+        messages.success(request, f"Congratulations, you completed “{course}”!")
+    return redirect("learning:lesson", course_slug=course.slug, lesson_pk=current.pk)
+
+
+# --- Free previews and video bytes ------------------------------------------------------
 @require_GET
 def preview(request, course_slug: str, lesson_pk: int):
     """A free-preview lesson, playable without enrolling."""
     course = get_visible_course(request.user, course_slug)
-    lesson = get_lesson(lesson_pk)
-    if lesson.section.course_id != course.pk or not lesson.video:
+    current = get_lesson_in_course(course, lesson_pk)
+    if not current.video:
         raise Http404("No such lesson.")
-    if not can_watch(request.user, lesson):
+    if not can_watch(request.user, current):
         raise PermissionDenied("Enrol in the course to watch this lesson.")
     return render(
         request,
         "learning/preview.html",
         {
             "course": course,
-            "lesson": lesson,
-            "video_url": streaming.stream_url(user=request.user, lesson=lesson),
+            "lesson": current,
+            "video_url": streaming.stream_url(user=request.user, lesson=current),
         },
     )
 
@@ -38,12 +251,12 @@ def preview(request, course_slug: str, lesson_pk: int):
 @require_http_methods(["GET", "HEAD"])
 def stream(request, lesson_pk: int):
     """The video bytes, for a viewer with a valid signed URL and the right to watch."""
-    lesson = get_lesson(lesson_pk)
-    if not lesson.video:
+    current = get_lesson(lesson_pk)
+    if not current.video:
         raise Http404("This lesson has no video.")
     token = request.GET.get("t", "")
-    if not streaming.signature_is_valid(token, user=request.user, lesson=lesson):
+    if not streaming.signature_is_valid(token, user=request.user, lesson=current):
         raise PermissionDenied("This video link has expired or is not yours. Reload the page.")
-    if not can_watch(request.user, lesson):
+    if not can_watch(request.user, current):
         raise PermissionDenied("Enrol in the course to watch this lesson.")
-    return streaming.video_response(request, lesson.video)
+    return streaming.video_response(request, current.video)

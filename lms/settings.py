@@ -230,12 +230,17 @@ VIDEO_DELIVERY = env.str("VIDEO_DELIVERY", default="direct")
 VIDEO_ACCEL_PREFIX = env.str("VIDEO_ACCEL_PREFIX", default="/protected-videos/")
 VIDEO_URL_MAX_AGE = env.int("VIDEO_URL_MAX_AGE", default=60 * 60)
 
+# A lesson completes by itself once this share of it has really been played.
+LESSON_COMPLETE_RATIO = env.float("LESSON_COMPLETE_RATIO", default=0.9)
+
 # --- Catalog --------------------------------------------------------------------------
 CURRENCY = env.str("CURRENCY", default="USD")
 CATALOG_PAGE_SIZE = 12
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Security -------------------------------------------------------------------
+# Sessions live in the database and are read through the cache (Redis in production).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -1,0 +1,161 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from catalog.models import Course, Lesson
+
+
+def completed_lessons_subquery(*, user_ref="user", course_ref="course"):
+    """Completed published lessons of a course for a user, as an annotation subquery."""
+    done = (
+        LessonProgress.objects.filter(
+            user=OuterRef(user_ref),
+            lesson__section__course=OuterRef(course_ref),
+            lesson__is_published=True,
+            completed_at__isnull=False,
+        )
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(done), 0)
+
+
+def last_activity_subquery():
+    latest = (
+        LessonProgress.objects.filter(
+            user=OuterRef("user"), lesson__section__course=OuterRef("course")
+        )
+        .order_by("-updated_at")
+        .values("updated_at")[:1]
+    )
+    return Subquery(latest)
+
+
+def percent(done: int, total: int) -> int:
+    """Completed ÷ total as a whole percentage: 0 for an empty course, never above 100."""
+    if not total:
+        return 0
+    return min(100, (done * 100) // total)
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def with_progress(self):
+        """Annotate ``done`` (completed published lessons) and ``last_activity``."""
+        return self.annotate(
+            done=completed_lessons_subquery(), last_activity=last_activity_subquery()
+        )
+
+
+class Enrollment(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    created_at = models.DateTimeField(auto_now_add=True)
+    price_paid = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
+    # Set the first time the course reaches 100 % (the completion moment; certificates).
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course"], name="learning_enrollment_user_course_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(price_paid__gte=0), name="learning_enrollment_price_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.course}"
+
+    @property
+    def progress_percent(self) -> int:
+        """Needs ``done`` from ``with_progress()`` (or counts it: one query)."""
+        done = getattr(self, "done", None)
+        if done is None:
+            done = LessonProgress.objects.completed_in(user=self.user_id, course=self.course_id)
+        return percent(done, self.course.lesson_count)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.course.lesson_count > 0 and self.progress_percent >= 100
+
+
+class LessonProgressQuerySet(models.QuerySet):
+    def completed_in(self, *, user, course) -> int:
+        return self.filter(
+            user=user,
+            lesson__section__course=course,
+            lesson__is_published=True,
+            completed_at__isnull=False,
+        ).count()
+
+
+class LessonProgress(models.Model):
+    """One student's progress in one lesson.
+
+    ``watched`` is the union of the parts of the video actually played, as sorted,
+    non-overlapping ``[start, end]`` pairs in seconds; skipping ahead adds nothing.
+    Progress outlives unenrolment: enrolling again finds it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
+    position = models.FloatField(default=0, help_text="Where playback was, in seconds.")
+    watched = models.JSONField(default=list, blank=True)
+    watched_seconds = models.FloatField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_manually = models.BooleanField(default=False)
+    # Optimistic concurrency: every write is "UPDATE ... WHERE version = the one read"
+    # (see learning.services.change_progress), so concurrent reports never lose a segment.
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LessonProgressQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "lesson"], name="learning_lessonprogress_user_lesson_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=0), name="learning_lessonprogress_position_not_negative"
+            ),
+        ]
+        indexes = [
+            # "Continue where you left off": a user's latest progress in a course.
+            models.Index(fields=["user", "-updated_at"], name="learning_progress_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.lesson}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+
+def merge_segment(segments: list[list[float]], start: float, end: float) -> list[list[float]]:
+    """The union of ``segments`` and ``[start, end]``, sorted and without overlaps."""
+    merged: list[list[float]] = []
+    for seg_start, seg_end in sorted([*segments, [start, end]]):
+        if merged and seg_start <= merged[-1][1] + 0.5:  # touching counts as continuous
+            merged[-1][1] = max(merged[-1][1], seg_end)
+        else:
+            merged.append([seg_start, seg_end])
+    return merged
+
+
+def covered_seconds(segments: list[list[float]]) -> float:
+    return sum(end - start for start, end in segments)

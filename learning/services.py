@@ -1,0 +1,163 @@
+"""Enrolment and progress: the writes that span several models."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalog.models import Course, Lesson
+from learning.models import Enrollment, LessonProgress, covered_seconds, merge_segment, percent
+
+# A report may add at most this many seconds of playback: the player reports every few
+# seconds, so a longer "segment" is a made-up request, not watching.
+MAX_SEGMENT_SECONDS = 40
+
+
+class EnrollmentRefused(PermissionDenied):
+    pass
+
+
+def enroll(*, user, course: Course) -> tuple[Enrollment, bool]:
+    """Enrol ``user`` in a free, published course. Idempotent and safe under races.
+
+    Returns (enrolment, created). Paid courses are refused until payments exist.
+    """
+    if not course.is_published:
+        raise EnrollmentRefused("This course is not open for enrolment.")
+    if not course.is_free:
+        raise EnrollmentRefused(
+            "This course is paid, and buying courses is not available yet. "
+            "It will open as soon as payments are ready."
+        )
+    try:
+        with transaction.atomic():
+            enrollment, created = Enrollment.objects.get_or_create(user=user, course=course)
+            if created:
+                course.change_enrollment_count(+1)
+    except IntegrityError:  # the other request of a double click won the race
+        return Enrollment.objects.get(user=user, course=course), False
+    return enrollment, created
+
+
+@transaction.atomic
+def unenroll(*, user, course: Course) -> bool:
+    """Leave a free course. Progress is kept: enrolling again finds it."""
+    if not course.is_free:
+        raise EnrollmentRefused("Paid enrolments cannot be cancelled here.")
+    deleted, _ = Enrollment.objects.filter(user=user, course=course).delete()
+    if deleted:
+        course.change_enrollment_count(-1)
+    return bool(deleted)
+
+
+@dataclass
+class ProgressResult:
+    progress: LessonProgress
+    lesson_completed_now: bool = False
+    course_completed_now: bool = False
+
+
+def record_progress(
+    *, user, lesson: Lesson, position: float, segment: tuple[float, float] | None = None
+) -> ProgressResult:
+    """Save the playback position and add a played segment to the watched union.
+
+    The caller has checked that the user may learn this lesson. Raises ValidationError
+    (and saves nothing) for positions or segments outside the video.
+    """
+    duration = float(lesson.duration or 0)
+    limit = duration + 1  # players report a fraction past the last frame
+    if not 0 <= position <= limit:
+        raise ValidationError("The position is outside the video.")
+    if segment is not None:
+        start, end = segment
+        if not (0 <= start <= end <= limit):
+            raise ValidationError("The watched segment is outside the video.")
+        if end - start > MAX_SEGMENT_SECONDS:
+            raise ValidationError("The watched segment is longer than one report can cover.")
+
+    def change(progress: LessonProgress) -> None:
+        progress.position = min(position, duration)
+        if segment is not None and segment[1] > segment[0]:
+            progress.watched = merge_segment(
+                progress.watched, segment[0], min(segment[1], duration)
+            )
+            progress.watched_seconds = covered_seconds(progress.watched)
+        if (
+            not progress.completed_at
+            and duration
+            and progress.watched_seconds >= duration * settings.LESSON_COMPLETE_RATIO
+        ):
+            progress.completed_at = timezone.now()
+
+    return change_progress(user=user, lesson=lesson, change=change)
+
+
+def set_completed(*, user, lesson: Lesson, completed: bool) -> ProgressResult:
+    """The "mark complete" button and its undo."""
+
+    def change(progress: LessonProgress) -> None:
+        if completed and not progress.completed_at:
+            progress.completed_at = timezone.now()
+            progress.completed_manually = True
+        elif not completed:
+            progress.completed_at = None
+            progress.completed_manually = False
+
+    return change_progress(user=user, lesson=lesson, change=change)
+
+
+PROGRESS_FIELDS = ["position", "watched", "watched_seconds", "completed_at", "completed_manually"]
+
+
+def change_progress(*, user, lesson: Lesson, change, attempts: int = 20) -> ProgressResult:
+    """Apply ``change`` to the user's progress row with optimistic concurrency.
+
+    Read the row, change it in Python, write it only if nobody wrote since (the version
+    still matches); otherwise read again and redo. No lock is held between requests, and
+    a position update costs two queries.
+    """
+    for _ in range(attempts):
+        progress = _progress_row(user=user, lesson=lesson)
+        was_complete = progress.is_complete
+        change(progress)
+        written = LessonProgress.objects.filter(pk=progress.pk, version=progress.version).update(
+            **{field: getattr(progress, field) for field in PROGRESS_FIELDS},
+            version=F("version") + 1,
+            updated_at=timezone.now(),
+        )
+        if written:
+            progress.version += 1
+            completed_now = progress.is_complete and not was_complete
+            course_done = completed_now and _mark_course_completion(
+                user=user, course=lesson.section.course
+            )
+            return ProgressResult(progress, completed_now, course_done)
+    raise RuntimeError("Progress kept changing under us; giving up.")  # pragma: no cover
+
+
+def _progress_row(*, user, lesson: Lesson) -> LessonProgress:
+    progress = LessonProgress.objects.filter(user=user, lesson=lesson).first()
+    if progress is not None:
+        return progress
+    try:
+        with transaction.atomic():
+            return LessonProgress.objects.create(user=user, lesson=lesson)
+    except IntegrityError:  # created by a concurrent report
+        return LessonProgress.objects.get(user=user, lesson=lesson)
+
+
+@transaction.atomic
+def _mark_course_completion(*, user, course: Course) -> bool:
+    """Record the first time the course reaches 100 %. True if that is now."""
+    course.refresh_from_db(fields=["lesson_count"])
+    done = LessonProgress.objects.completed_in(user=user, course=course)
+    if percent(done, course.lesson_count) < 100:
+        return False
+    updated = Enrollment.objects.filter(user=user, course=course, completed_at__isnull=True).update(
+        completed_at=timezone.now()
+    )
+    return bool(updated)

@@ -1,0 +1,276 @@
+"""Progress: watched segments, automatic and manual completion, course percentage, resume."""
+
+import json
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+from django.urls import reverse
+
+from catalog.models import Lesson
+from catalog.tests.factories import CourseFactory, LessonFactory, SectionFactory, published_course
+from learning import services
+from learning.models import Enrollment, LessonProgress, merge_segment, percent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course():
+    return published_course(sections=1, lessons=4)  # four 60-second lessons
+
+
+@pytest.fixture
+def lessons(course):
+    return list(Lesson.objects.filter(section__course=course).order_by("order"))
+
+
+@pytest.fixture
+def enrolled(student, course):
+    services.enroll(user=student, course=course)
+    return student
+
+
+def report(client, lesson, **data):
+    return client.post(
+        reverse("learning:progress", args=[lesson.pk]),
+        json.dumps(data),
+        content_type="application/json",
+    )
+
+
+def course_percent(user, course) -> int:
+    course.refresh_from_db()
+    return Enrollment.objects.with_progress().get(user=user, course=course).progress_percent
+
+
+# --- The maths ----------------------------------------------------------------------------
+def test_segments_merge_into_a_union():
+    segments = merge_segment([], 0, 10)
+    segments = merge_segment(segments, 20, 30)
+    segments = merge_segment(segments, 5, 12)
+    assert segments == [[0, 12], [20, 30]]
+    assert merge_segment(segments, 12.3, 20) == [[0, 30]]  # touching pieces join
+
+
+@pytest.mark.parametrize(
+    ("done", "total", "expected"), [(0, 0, 0), (0, 5, 0), (1, 3, 33), (3, 3, 100), (4, 3, 100)]
+)
+def test_percent_is_bounded(done, total, expected):
+    assert percent(done, total) == expected
+
+
+# --- Watching -------------------------------------------------------------------------------
+def test_watching_saves_position_and_watched_time(client, enrolled, lessons):
+    client.force_login(enrolled)
+    response = report(client, lessons[0], position=10, start=0, end=10)
+    assert response.status_code == 200
+    assert response.json()["watched_seconds"] == 10
+    progress = LessonProgress.objects.get(user=enrolled, lesson=lessons[0])
+    assert progress.position == 10 and progress.watched == [[0, 10]]
+    assert not progress.is_complete
+
+
+def test_skipping_to_the_end_does_not_count_as_watching(client, enrolled, lessons):
+    client.force_login(enrolled)
+    report(client, lessons[0], position=2, start=0, end=2)
+    report(client, lessons[0], position=59, start=55, end=59)  # jumped ahead, watched 4 s
+    progress = LessonProgress.objects.get(user=enrolled, lesson=lessons[0])
+    assert progress.watched_seconds == 6
+    assert progress.position == 59
+    assert not progress.is_complete
+
+
+def test_a_lesson_completes_at_ninety_percent_watched(client, enrolled, lessons, course):
+    client.force_login(enrolled)
+    for start in range(0, 50, 10):
+        assert not report(
+            client, lessons[0], position=start + 10, start=start, end=start + 10
+        ).json()["completed"]
+    body = report(client, lessons[0], position=54, start=50, end=54).json()  # 54 of 60 s
+    assert body["completed"] and body["completed_now"]
+    assert course_percent(enrolled, course) == 25
+
+
+def test_rewatching_the_same_part_adds_nothing(client, enrolled, lessons):
+    client.force_login(enrolled)
+    for _ in range(10):
+        report(client, lessons[0], position=30, start=0, end=30)
+    assert LessonProgress.objects.get(user=enrolled, lesson=lessons[0]).watched_seconds == 30
+
+
+def test_the_threshold_is_a_setting(client, enrolled, lessons, settings):
+    settings.LESSON_COMPLETE_RATIO = 0.5
+    client.force_login(enrolled)
+    report(client, lessons[0], position=30, start=0, end=30)
+    assert LessonProgress.objects.get(user=enrolled, lesson=lessons[0]).is_complete
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"position": -1},
+        {"position": 61.5},
+        {"position": 5, "start": 10, "end": 5},
+        {"position": 5, "start": -3, "end": 5},
+        {"position": 5, "start": 0, "end": 99},
+        {"position": 59, "start": 0, "end": 59},  # one report cannot cover a minute
+        {"position": "soon"},
+        {},
+    ],
+)
+def test_bad_reports_are_refused_and_change_nothing(client, enrolled, lessons, data):
+    client.force_login(enrolled)
+    report(client, lessons[0], position=12, start=0, end=12)
+    response = report(client, lessons[0], **data)
+    assert response.status_code == 400
+    progress = LessonProgress.objects.get(user=enrolled, lesson=lessons[0])
+    assert (progress.position, progress.watched) == (12, [[0, 12]])
+
+
+def test_form_encoded_reports_work_for_sendbeacon(client, enrolled, lessons):
+    client.force_login(enrolled)
+    response = client.post(
+        reverse("learning:progress", args=[lessons[0].pk]),
+        {"position": "7.5", "start": "2.5", "end": "7.5"},
+    )
+    assert response.status_code == 200
+    assert LessonProgress.objects.get(user=enrolled, lesson=lessons[0]).watched_seconds == 5
+
+
+@pytest.mark.parametrize("actor", ["student", "other_instructor", "instructor", "staff"])
+def test_progress_needs_enrolment(client, request, actor, lessons, course):
+    user = request.getfixturevalue(actor)
+    if actor == "instructor":
+        course.instructor = user
+        course.save()
+    client.force_login(user)
+    assert report(client, lessons[0], position=5, start=0, end=5).status_code == 403
+    response = client.post(reverse("learning:complete", args=[lessons[0].pk]), {"completed": "1"})
+    assert response.status_code == 403
+    assert not LessonProgress.objects.exists()
+
+
+def test_progress_needs_login(client, lessons):
+    response = report(client, lessons[0], position=5)
+    assert response.status_code == 302
+    assert not LessonProgress.objects.exists()
+
+
+def test_progress_in_an_unpublished_lesson_is_refused(client, enrolled, course):
+    hidden = LessonFactory(section=course.sections.first(), is_published=False)
+    client.force_login(enrolled)
+    assert report(client, hidden, position=1).status_code == 403
+
+
+# --- Manual completion and the course percentage ------------------------------------------
+def test_mark_complete_and_undo(client, enrolled, lessons, course):
+    client.force_login(enrolled)
+    url = reverse("learning:complete", args=[lessons[1].pk])
+    client.post(url, {"completed": "1"})
+    progress = LessonProgress.objects.get(user=enrolled, lesson=lessons[1])
+    assert progress.is_complete and progress.completed_manually
+    assert course_percent(enrolled, course) == 25
+    client.post(url, {"completed": "1"})  # double click: still one completion
+    assert course_percent(enrolled, course) == 25
+    client.post(url, {"completed": "0"})
+    assert not LessonProgress.objects.get(user=enrolled, lesson=lessons[1]).is_complete
+    assert course_percent(enrolled, course) == 0
+
+
+def test_htmx_mark_complete_returns_the_status_fragment(client, enrolled, lessons):
+    client.force_login(enrolled)
+    response = client.post(
+        reverse("learning:complete", args=[lessons[0].pk]),
+        {"completed": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    page = response.content.decode()
+    assert "<html" not in page
+    assert page.lstrip().startswith('<div id="lesson-status"')
+    assert "25 % of the course" in page
+    assert f'id="tick-{lessons[0].pk}" hx-swap-oob="true"' in page
+
+
+def test_percentage_follows_lessons_added_and_removed(enrolled, lessons, course):
+    for lesson in lessons:
+        services.set_completed(user=enrolled, lesson=lesson, completed=True)
+    assert course_percent(enrolled, course) == 100
+    extra = LessonFactory(section=course.sections.first())
+    assert course_percent(enrolled, course) == 80
+    extra.delete()
+    lessons[0].delete()
+    assert course_percent(enrolled, course) == 100  # 3 of 3, never above
+    hidden = lessons[1]
+    hidden.is_published = False
+    hidden.save()
+    assert course_percent(enrolled, course) == 100  # 2 of 2 published
+
+
+def test_empty_course_is_zero_percent(student):
+    course = CourseFactory(published=True)
+    SectionFactory(course=course)
+    enrollment = Enrollment.objects.create(user=student, course=course)
+    assert Enrollment.objects.with_progress().get(pk=enrollment.pk).progress_percent == 0
+    assert not enrollment.is_complete
+
+
+def test_course_completion_is_recorded_once(enrolled, lessons, course):
+    results = [
+        services.set_completed(user=enrolled, lesson=lesson, completed=True) for lesson in lessons
+    ]
+    assert [r.course_completed_now for r in results] == [False, False, False, True]
+    first = Enrollment.objects.get(user=enrolled, course=course).completed_at
+    services.set_completed(user=enrolled, lesson=lessons[0], completed=False)
+    again = services.set_completed(user=enrolled, lesson=lessons[0], completed=True)
+    assert not again.course_completed_now
+    assert Enrollment.objects.get(user=enrolled, course=course).completed_at == first
+
+
+# --- Resume -----------------------------------------------------------------------------------
+def test_continue_opens_the_last_lesson_at_its_position(client, student):
+    course = published_course(sections=1, lessons=3, with_video=True)  # 12-second videos
+    lessons = list(Lesson.objects.filter(section__course=course).order_by("order"))
+    services.enroll(user=student, course=course)
+    client.force_login(student)
+    assert client.get(reverse("learning:continue", args=[course.slug])).url == reverse(
+        "learning:lesson", args=[course.slug, lessons[0].pk]
+    )
+    report(client, lessons[0], position=10, start=0, end=10)
+    report(client, lessons[2], position=8.5, start=4, end=8.5)
+    response = client.get(reverse("learning:continue", args=[course.slug]))
+    assert response.url == reverse("learning:lesson", args=[course.slug, lessons[2].pk])
+    page = client.get(response.url).content.decode()
+    assert 'data-start="8.5"' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reports_keep_every_segment():
+    if connection.vendor != "postgresql":
+        pytest.skip("a real race needs PostgreSQL (CI's second run); SQLite serialises writers")
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory()
+    course = published_course(sections=1, lessons=1)
+    lesson = Lesson.objects.get(section__course=course)
+    services.enroll(user=user, course=course)
+    barrier = threading.Barrier(6)
+
+    def send(start):
+        try:
+            barrier.wait()
+            services.record_progress(
+                user=user, lesson=lesson, position=start + 5, segment=(start, start + 5)
+            )
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(s,)) for s in (0, 10, 20, 30, 40, 50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    progress = LessonProgress.objects.get(user=user, lesson=lesson)
+    assert progress.watched_seconds == 30  # no report's segment was lost
+    assert len(progress.watched) == 6
