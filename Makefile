@@ -7,7 +7,7 @@ PORT   ?= 8000
 WORKERS ?= 3
 MIGRATION_DB := $(CURDIR)/.migration-check.sqlite3
 
-.PHONY: run test lint serve setup clean migrations-reversible
+.PHONY: run test lint serve setup clean migrations-reversible bench
 
 # Create the virtualenv and install the runtime dependencies (again only when
 # requirements.txt changes).
@@ -58,3 +58,8 @@ test: lint migrations-reversible
 
 clean:
 	rm -rf $(VENV) staticfiles test-results
+
+## bench: serve with gunicorn (DEBUG=0) and load with wrk; writes docs/benchmarks/latest.md
+bench: $(BIN)/.installed
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python scripts/bench.py

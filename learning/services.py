@@ -161,3 +161,12 @@ def _mark_course_completion(*, user, course: Course) -> bool:
         completed_at=timezone.now()
     )
     return bool(updated)
+
+
+def release_enrollments_of_deleted_user(sender, instance, **kwargs) -> None:
+    """pre_delete receiver for users: their enrolments go by cascade, so lower the counts.
+
+    Runs inside the deletion's transaction, like the cascade itself.
+    """
+    courses = Enrollment.objects.filter(user=instance).values("course")
+    Course.objects.filter(pk__in=courses).update(enrollment_count=F("enrollment_count") - 1)

@@ -25,6 +25,8 @@ if not DEBUG and SECRET_KEY == _DEFAULT_SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# scripts/bench.py only: exposes /bench/ok/, a bare view to compare pages against.
+BENCHMARK_ENDPOINTS = env.bool("BENCHMARK_ENDPOINTS", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

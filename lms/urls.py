@@ -36,5 +36,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+if settings.BENCHMARK_ENDPOINTS:  # scripts/bench.py's yardstick; off unless asked for
+    urlpatterns.append(path("bench/ok/", views.bare_ok, name="bench_ok"))
+
 if settings.DEBUG:  # production serves media from S3 or the web server
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,3 +1,4 @@
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -20,3 +21,8 @@ def home(request):
             "categories": categories_with_counts(),
         },
     )
+
+
+def bare_ok(request):
+    """The benchmark's yardstick: a Django view that does nothing (BENCHMARK_ENDPOINTS=1)."""
+    return HttpResponse("ok", content_type="text/plain")

@@ -129,3 +129,15 @@ def test_concurrent_enrolments_create_one_row():
     assert Enrollment.objects.filter(user=user, course=course).count() == 1
     course.refresh_from_db()
     assert course.enrollment_count == 1
+
+
+def test_deleting_a_student_lowers_enrolment_counts(client, student):
+    from accounts.tests.factories import PASSWORD
+
+    course = published_course()
+    services.enroll(user=student, course=course)
+    client.force_login(student)
+    client.post(reverse("accounts:delete"), {"password": PASSWORD})
+    course.refresh_from_db()
+    assert course.enrollment_count == 0
+    assert not Enrollment.objects.exists() and not LessonProgress.objects.exists()
