@@ -182,3 +182,14 @@ def test_refused_requests_never_hand_off(client, student, paid_lesson, settings)
     response = fetch(client, student, paid_lesson)
     assert response.status_code == 403
     assert "X-Accel-Redirect" not in response
+
+
+def test_s3_hand_off_redirects_to_a_signed_url(client, anonymous, preview_lesson, settings):
+    settings.VIDEO_DELIVERY = "s3"
+    storage = preview_lesson.video.storage
+    signed = "https://bucket.s3.example/videos/x.mp4?X-Amz-Signature=abc&X-Amz-Expires=300"
+    with mock.patch.object(type(storage), "url", return_value=signed):
+        response = fetch(client, anonymous, preview_lesson)
+    assert response.status_code == 302
+    assert response["Location"] == signed
+    assert response["Cache-Control"] == "private, max-age=300"
