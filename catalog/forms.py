@@ -12,7 +12,7 @@ DURATIONS = {
 SORTS = {
     "newest": ("Newest", ["-published_at", "-pk"]),
     "popular": ("Most popular", ["-enrollment_count", "-published_at", "-pk"]),
-    "rating": ("Highest rated", ["-rating_avg", "-rating_count", "-pk"]),
+    "rating": ("Highest rated", ["-rating_score", "-rating_count", "-pk"]),
     "price_low": ("Price: low to high", ["price", "-published_at", "-pk"]),
     "price_high": ("Price: high to low", ["-price", "-published_at", "-pk"]),
 }
@@ -74,6 +74,8 @@ class CatalogFilterForm(forms.Form):
         if data.get("rating"):
             courses = courses.filter(rating_avg__gte=data["rating"], rating_count__gt=0)
         sort = data.get("sort") or "newest"
+        if sort == "rating":
+            courses = courses.with_rating_score()
         query = data.get("q", "").strip()
         if query:
             courses, ranked = search(courses, query)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, ExpressionWrapper, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -62,6 +62,10 @@ class Tag(models.Model):
         super().save(*args, **kwargs)
 
 
+RATING_PRIOR_MEAN = 3.5
+RATING_PRIOR_WEIGHT = 5
+
+
 class CourseQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Course.Status.PUBLISHED)
@@ -79,6 +83,20 @@ class CourseQuerySet(models.QuerySet):
         if user.is_authenticated and user.can_author_courses:
             return self.filter(Q(status=Course.Status.PUBLISHED) | Q(pk__in=self.editable_by(user)))
         return self.published()
+
+    def with_rating_score(self):
+        """Annotate ``rating_score``: a Bayesian average that needs many reviews to rank high.
+
+        score = (mean × n + PRIOR_MEAN × PRIOR_WEIGHT) ÷ (n + PRIOR_WEIGHT). One 5-star
+        review scores 3.75, fifty 4.6-star reviews score 4.55. Pages show the plain mean.
+        """
+        return self.annotate(
+            rating_score=ExpressionWrapper(
+                (F("rating_avg") * F("rating_count") + RATING_PRIOR_MEAN * RATING_PRIOR_WEIGHT)
+                / (F("rating_count") + RATING_PRIOR_WEIGHT),
+                output_field=models.FloatField(),
+            )
+        )
 
     def for_listing(self):
         """What a course card shows, in one query."""
@@ -155,6 +173,8 @@ class Course(FilesFollowRows):
     enrollment_count = models.PositiveIntegerField(default=0, editable=False)
     rating_count = models.PositiveIntegerField(default=0, editable=False)
     rating_avg = models.DecimalField(max_digits=3, decimal_places=2, default=0, editable=False)
+    # How many visible reviews gave 1, 2, 3, 4 and 5 stars (index 0 is one star).
+    rating_histogram = models.JSONField(default=list, blank=True, editable=False)
 
     objects = CourseQuerySet.as_manager()
 
@@ -245,9 +265,21 @@ class Course(FilesFollowRows):
         """Add ``delta`` enrolments atomically (no lost update under concurrency)."""
         Course.objects.filter(pk=self.pk).update(enrollment_count=F("enrollment_count") + delta)
 
-    def set_rating(self, *, average, count: int) -> None:
-        self.rating_avg, self.rating_count = average, count
-        Course.objects.filter(pk=self.pk).update(rating_avg=average, rating_count=count)
+    def set_rating(self, *, average, count: int, histogram: list[int]) -> None:
+        """Store the rating summary (the reviews app computes it in its transaction)."""
+        self.rating_avg, self.rating_count, self.rating_histogram = average, count, histogram
+        Course.objects.filter(pk=self.pk).update(
+            rating_avg=average, rating_count=count, rating_histogram=histogram
+        )
+
+    def rating_bars(self) -> list[tuple[int, int, int]]:
+        """(stars, count, percent) from 5 down to 1, for the course page."""
+        counts = (self.rating_histogram or [0] * 5) + [0] * 5
+        total = self.rating_count or 0
+        return [
+            (stars, counts[stars - 1], round(counts[stars - 1] * 100 / total) if total else 0)
+            for stars in range(5, 0, -1)
+        ]
 
 
 class OrderedQuerySet(models.QuerySet):

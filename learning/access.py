@@ -8,6 +8,22 @@ def is_enrolled(user, course: Course) -> bool:
     return user.is_authenticated and Enrollment.objects.filter(user=user, course=course).exists()
 
 
+def enrollment_for(request, course: Course) -> Enrollment | None:
+    """The requesting user's enrolment in ``course``, looked up once per request.
+
+    Several parts of one page (the enrol box, the review form) ask the same question.
+    """
+    cache = request.__dict__.setdefault("_lectern_enrollments", {})
+    if course.pk not in cache:
+        user = request.user
+        cache[course.pk] = (
+            Enrollment.objects.filter(user=user, course=course).first()
+            if user.is_authenticated
+            else None
+        )
+    return cache[course.pk]
+
+
 def can_learn(user, lesson: Lesson, *, enrolled: bool | None = None) -> bool:
     """Enrolled in the published course and the lesson is published: progress counts.
 

@@ -238,6 +238,7 @@ LESSON_COMPLETE_RATIO = env.float("LESSON_COMPLETE_RATIO", default=0.9)
 # --- Catalog --------------------------------------------------------------------------
 CURRENCY = env.str("CURRENCY", default="USD")
 CATALOG_PAGE_SIZE = 12
+REVIEWS_PAGE_SIZE = 10
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Security -------------------------------------------------------------------

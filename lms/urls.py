@@ -33,6 +33,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("catalog.urls")),
     path("", include("learning.urls")),
+    path("", include("reviews.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -2,22 +2,17 @@
 
 from django import template
 
-from learning.models import Enrollment
+from learning.access import enrollment_for
 
 register = template.Library()
 
 
 @register.inclusion_tag("learning/enrol_box.html", takes_context=True)
 def enrol_box(context, course):
-    user = context["request"].user
-    enrollment = (
-        Enrollment.objects.filter(user=user, course=course).first()
-        if user.is_authenticated
-        else None
-    )
+    request = context["request"]
     return {
         "course": course,
-        "enrollment": enrollment,
-        "user": user,
+        "enrollment": enrollment_for(request, course),
+        "user": request.user,
         "csrf_token": context.get("csrf_token"),
     }

@@ -13,6 +13,9 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.models import Category, Course, Lesson, Section, Tag
 from catalog.video import inspect_video
+from learning import services as learning
+from reviews import services as review_services
+from reviews.models import Review
 
 DEMO_PASSWORD = "lectern-demo-2026"
 MEDIA = Path(__file__).resolve().parents[2] / "demo_media"
@@ -159,6 +162,42 @@ COURSES = [
     ),
 ]
 
+# Demo learners who enrolled and left reviews, so ratings and lists look lived-in.
+DEMO_REVIEWS = [
+    (
+        "ana@lectern.test",
+        "Ana",
+        "Alves",
+        [
+            (
+                "Python for Absolute Beginners",
+                5,
+                "Exactly the pace I needed. The worked examples helped.",
+            ),
+            ("Statistics Without Tears", 4, "Clear explanations; I would like more exercises."),
+            ("Practical Git", 5, ""),
+        ],
+    ),
+    (
+        "ben@lectern.test",
+        "Ben",
+        "Brown",
+        [
+            ("Python for Absolute Beginners", 4, "Good start. Some lessons are very short."),
+            ("Typography Essentials", 5, "Changed how I look at every poster."),
+        ],
+    ),
+    (
+        "chen@lectern.test",
+        "Chen",
+        "Li",
+        [
+            ("Python for Absolute Beginners", 5, "Recommended it to my whole team."),
+            ("Practical Git", 3, "Useful, but I already knew most of it."),
+        ],
+    ),
+]
+
 LESSON_TITLES = ["Welcome and overview", "The core idea", "Worked example", "Practice", "Recap"]
 
 
@@ -172,6 +211,7 @@ class Command(BaseCommand):
         for age_days, spec in enumerate(reversed(COURSES)):
             with transaction.atomic():
                 created_courses += self.load_course(*spec, age_days=age_days)
+        self.load_reviews()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {created_users} new account(s), {created_courses} new course(s)."
@@ -180,6 +220,21 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for email, _, _, role in DEMO_USERS[:3]:
             self.stdout.write(f"  {role.label:<11} {email}")
+
+    def load_reviews(self) -> None:
+        for email, first, last, reviews in DEMO_REVIEWS:
+            user, created = User.objects.get_or_create(
+                email=email, defaults={"first_name": first, "last_name": last}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+                EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+            for title, stars, text in reviews:
+                course = Course.objects.get(title=title)
+                learning.enroll(user=user, course=course)
+                if not Review.objects.filter(user=user, course=course).exists():
+                    review_services.save_review(user=user, course=course, rating=stars, text=text)
 
     def load_users(self) -> int:
         created = 0

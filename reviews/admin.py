@@ -1,0 +1,152 @@
+"""Moderation: staff see reported reviews first, hide/unhide them with a reason."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.template.response import TemplateResponse
+
+from reviews import services
+from reviews.models import Review, ReviewReport
+
+
+class ReviewReportInline(admin.TabularInline):
+    model = ReviewReport
+    extra = 0
+    can_delete = False
+    fields = ["user", "reason", "details", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class HideForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (shown to the author)",
+        max_length=300,
+        initial="It breaks the review guidelines.",
+    )
+
+
+class ReportedFilter(admin.SimpleListFilter):
+    title = "reported"
+    parameter_name = "reported"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Reported"), ("no", "Not reported")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(report_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(report_count=0)
+        return queryset
+
+
+def is_moderator(request) -> bool:
+    return request.user.is_active and request.user.can_moderate
+
+
+class ModeratorsOnly:
+    def has_module_permission(self, request):
+        return is_moderator(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_moderator(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return is_moderator(request) and super().has_change_permission(request, obj)
+
+
+@admin.register(Review)
+class ReviewAdmin(ModeratorsOnly, admin.ModelAdmin):
+    list_display = [
+        "short_text",
+        "course",
+        "user",
+        "rating",
+        "report_count",
+        "helpful_count",
+        "is_hidden",
+        "created_at",
+    ]
+    list_filter = ["is_hidden", "rating", ReportedFilter]
+    list_select_related = ["course", "user"]
+    search_fields = ["text", "user__email", "course__title"]
+    ordering = ["-report_count", "-created_at"]  # reported first
+    readonly_fields = [
+        "user",
+        "course",
+        "rating",
+        "text",
+        "created_at",
+        "updated_at",
+        "report_count",
+        "helpful_count",
+        "is_hidden",
+        "hidden_reason",
+        "hidden_by",
+        "hidden_at",
+        "reply",
+        "replied_at",
+    ]
+    inlines = [ReviewReportInline]
+    actions = ["hide", "unhide"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Review")
+    def short_text(self, obj):
+        return (obj.text[:60] + "…") if len(obj.text) > 60 else (obj.text or "(rating only)")
+
+    @admin.action(
+        description="Hide the selected reviews (asks for a reason)", permissions=["change"]
+    )
+    def hide(self, request, queryset):
+        if "apply" in request.POST:
+            form = HideForm(request.POST)
+            if form.is_valid():
+                changed = sum(
+                    services.set_hidden(
+                        review=review,
+                        hidden=True,
+                        by=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                    for review in queryset
+                )
+                self.message_user(request, f"{changed} review(s) hidden.", messages.SUCCESS)
+                return None
+        else:
+            form = HideForm()
+        return TemplateResponse(
+            request,
+            "admin/reviews/hide_reviews.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Hide reviews",
+                "reviews": queryset,
+                "form": form,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(description="Unhide the selected reviews", permissions=["change"])
+    def unhide(self, request, queryset):
+        changed = sum(
+            services.set_hidden(review=review, hidden=False, by=request.user) for review in queryset
+        )
+        self.message_user(request, f"{changed} review(s) visible again.", messages.SUCCESS)
+
+
+@admin.register(ReviewReport)
+class ReviewReportAdmin(ModeratorsOnly, admin.ModelAdmin):
+    list_display = ["review", "reason", "user", "created_at"]
+    list_select_related = ["review__course", "review__user", "user"]
+    list_filter = ["reason"]
+    readonly_fields = ["review", "user", "reason", "details", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

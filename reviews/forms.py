@@ -1,0 +1,42 @@
+from django import forms
+
+from reviews.models import Review, ReviewReport
+
+
+class ReviewForm(forms.ModelForm):
+    rating = forms.TypedChoiceField(
+        label="Your rating",
+        choices=[(n, f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "star-choice"}),
+        error_messages={
+            "required": "Choose a rating from 1 to 5 stars.",
+            "invalid_choice": "Choose a rating from 1 to 5 stars.",
+        },
+    )
+
+    class Meta:
+        model = Review
+        fields = ["rating", "text"]
+        labels = {"text": "Your review (optional)"}
+        widgets = {"text": forms.Textarea(attrs={"rows": 4, "maxlength": 3000})}
+        help_texts = {
+            "text": "What did you like? What could be better? Plain text, up to 3,000 characters."
+        }
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(
+        label="Your public reply",
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 3000}),
+        help_text="Leave it empty to remove your reply.",
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why should staff look at this review?", choices=ReviewReport.Reason.choices
+    )
+    details = forms.CharField(label="Details (optional)", max_length=500, required=False)

@@ -1,0 +1,31 @@
+"""The reviews block of the course page (the catalog shows it; reviews own it)."""
+
+from django import template
+
+from learning.access import enrollment_for
+from reviews.forms import ReviewForm
+from reviews.views import reviews_page
+
+register = template.Library()
+
+
+@register.inclusion_tag("reviews/course_reviews.html", takes_context=True)
+def course_reviews(context, course):
+    request = context["request"]
+    page = reviews_page(request, course, sort="newest", page_number=1)
+    own = next((r for r in page["reviews"] if r.user_id == request.user.pk), None)
+    can_review = (
+        request.user.is_authenticated
+        and course.instructor_id != request.user.pk
+        and enrollment_for(request, course) is not None
+    )
+    return {
+        **page,
+        "course": course,
+        "request": request,
+        "user": request.user,
+        "csrf_token": context.get("csrf_token"),
+        "own": own,
+        "can_review": can_review,
+        "form": ReviewForm(instance=own) if can_review else None,
+    }

@@ -1,0 +1,159 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from catalog.views import get_visible_course
+from reviews import services
+from reviews.forms import ReplyForm, ReportForm, ReviewForm
+from reviews.models import HelpfulVote, Review
+
+SORTS = {"newest": "Newest first", "helpful": "Most helpful"}
+
+
+def reviews_page(request, course, *, sort: str, page_number: int) -> dict:
+    """One page of a course's reviews (the viewer's own first), in one query.
+
+    Fetches one row more than a page to know whether there is a next page, so no
+    COUNT query; the viewer's helpful marks come in the same query.
+    """
+    size = settings.REVIEWS_PAGE_SIZE
+    queryset = Review.objects.filter(course=course).for_page(viewer=request.user, sort=sort)
+    if request.user.is_authenticated:
+        queryset = queryset.annotate(
+            marked_helpful=Exists(
+                HelpfulVote.objects.filter(review=OuterRef("pk"), user=request.user)
+            )
+        )
+    offset = (page_number - 1) * size
+    rows = list(queryset[offset : offset + size + 1])
+    return {
+        "reviews": rows[:size],
+        "next_page": page_number + 1 if len(rows) > size else None,
+        "sort": sort,
+        "sorts": SORTS,
+    }
+
+
+def get_review(pk: int) -> Review:
+    return get_object_or_404(Review.objects.select_related("course", "user"), pk=pk)
+
+
+def back_to_reviews(course):
+    return redirect(reverse("catalog:course", args=[course.slug]) + "#reviews")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def course_reviews(request, course_slug: str):
+    """All reviews of a course, paged; HTMX's "More reviews" asks for the next items."""
+    course = get_visible_course(request.user, course_slug)
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
+    try:
+        page_number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        page_number = 1
+    context = {
+        "course": course,
+        **reviews_page(request, course, sort=sort, page_number=page_number),
+    }
+    if request.htmx:
+        return render(request, "reviews/course_reviews.html#review-items", context)
+    return render(request, "reviews/review_list_page.html", context)
+
+
+@login_required
+@require_POST
+def submit_review(request, course_slug: str):
+    course = get_visible_course(request.user, course_slug)
+    own = Review.objects.filter(user=request.user, course=course).first()
+    form = ReviewForm(request.POST, instance=own)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Your review was not saved: {error}")
+        return back_to_reviews(course)
+    try:
+        _, created = services.save_review(
+            user=request.user,
+            course=course,
+            rating=form.cleaned_data["rating"],
+            text=form.cleaned_data["text"],
+        )
+    except (services.ReviewRefused, ValidationError) as refusal:
+        messages.error(request, " ".join(getattr(refusal, "messages", [str(refusal)])))
+        return back_to_reviews(course)
+    messages.success(request, "Thanks for your review!" if created else "Your review was updated.")
+    return back_to_reviews(course)
+
+
+@login_required
+@require_POST
+def delete_review(request, pk: int):
+    review = get_review(pk)
+    if review.user_id != request.user.pk:
+        messages.error(request, "You can only delete your own review.")
+        return back_to_reviews(review.course)
+    services.delete_review(review=review)
+    messages.success(request, "Your review was deleted.")
+    return back_to_reviews(review.course)
+
+
+@login_required
+@require_POST
+def report_review(request, pk: int):
+    review = get_review(pk)
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose why you are reporting this review.")
+    else:
+        try:
+            first = services.report_review(review=review, user=request.user, **form.cleaned_data)
+        except services.ReviewRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.info(
+                request,
+                "Thanks, staff will look at this review."
+                if first
+                else "You already reported this review; staff will look at it.",
+            )
+    return back_to_reviews(review.course)
+
+
+@login_required
+@require_POST
+def mark_helpful(request, pk: int):
+    review = get_review(pk)
+    try:
+        marked = services.toggle_helpful(review=review, user=request.user)
+    except services.ReviewRefused as refusal:
+        messages.error(request, str(refusal))
+        return back_to_reviews(review.course)
+    if request.htmx:
+        review.refresh_from_db(fields=["helpful_count"])
+        review.marked_helpful = marked
+        return render(request, "reviews/course_reviews.html#helpful-button", {"review": review})
+    return back_to_reviews(review.course)
+
+
+@login_required
+@require_POST
+def reply_to_review(request, pk: int):
+    review = get_review(pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Your reply was not saved: " + " ".join(form.errors["reply"]))
+        return back_to_reviews(review.course)
+    try:
+        services.save_reply(review=review, user=request.user, text=form.cleaned_data["reply"])
+    except services.ReviewRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Your reply was saved.")
+    return back_to_reviews(review.course)
