@@ -125,6 +125,7 @@ class LessonProgress(models.Model):
     objects = LessonProgressQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = "lesson progress"
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "lesson"], name="learning_lessonprogress_user_lesson_uniq"

@@ -41,7 +41,7 @@ class Review(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     # Moderation: hidden reviews leave the public page and the course average.
-    is_hidden = models.BooleanField(default=False)
+    is_hidden = models.BooleanField("hidden", default=False)
     hidden_reason = models.CharField(max_length=300, blank=True)
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
