@@ -19,6 +19,12 @@ class AccountsConfig(AppConfig):
     }
 
     def ready(self):
+        from allauth.account.signals import email_confirmed
+
         from accounts.permissions import sync_role_groups
+        from accounts.services import welcome_on_first_verification
 
         post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")
+        email_confirmed.connect(
+            welcome_on_first_verification, dispatch_uid="accounts.welcome_on_first_verification"
+        )

@@ -131,6 +131,7 @@ class Profile(FilesFollowRows):
     gender = models.CharField(max_length=16, choices=Gender, blank=True)
     phone = models.CharField(max_length=24, blank=True, validators=[phone_validator])
     avatar = models.ImageField(upload_to=avatar_upload_to, blank=True)
+    welcomed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self):
         return f"Profile of {self.user}"

@@ -2,9 +2,11 @@
 
 from django.contrib.auth import logout
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import InstructorApplication, Profile, User
+from lms.emails import absolute, queue_email
 
 
 def update_profile(*, profile: Profile, avatar=None, remove_avatar: bool = False) -> None:
@@ -73,3 +75,24 @@ def delete_account(*, request, user: User) -> None:
     """
     user.delete()
     logout(request)
+
+
+def welcome_on_first_verification(sender, request, email_address, **kwargs) -> None:
+    """allauth's email_confirmed receiver: a welcome email, once per person.
+
+    Changing the address later confirms again; ``welcomed_at`` keeps it to one welcome.
+    """
+    claimed = Profile.objects.filter(user=email_address.user, welcomed_at__isnull=True).update(
+        welcomed_at=timezone.now()
+    )
+    if claimed:
+        user = email_address.user
+        queue_email(
+            template="welcome",
+            to=email_address.email,
+            context={
+                "name": user.first_name or user.profile.public_name,
+                "courses_url": absolute(reverse("catalog:courses")),
+                "profile_url": absolute(reverse("accounts:profile")),
+            },
+        )

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from learning.models import Enrollment, LessonProgress
+from learning import services
+from learning.models import Certificate, Enrollment, LessonProgress
+from lms.admin_actions import with_reason
 
 
 @admin.register(Enrollment)
@@ -39,3 +41,45 @@ class LessonProgressAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = ["code", "student_name", "course_title", "issued_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["code", "student_name", "course_title", "user__email"]
+    readonly_fields = [
+        "user",
+        "course",
+        "code",
+        "student_name",
+        "course_title",
+        "instructor_name",
+        "issued_at",
+        "revoked_at",
+        "revoked_reason",
+        "revoked_by",
+    ]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # issued by learning.services.issue_certificate only
+
+    @admin.action(
+        description="Revoke the selected certificates (asks for a reason)", permissions=["change"]
+    )
+    def revoke(self, request, queryset):
+        return with_reason(
+            self,
+            request,
+            queryset,
+            action="revoke",
+            title="Revoke certificates",
+            label="Reason (shown on the public verification page)",
+            initial="Issued in error.",
+            explanation="A revoked certificate stays on its verification page, marked as no "
+            "longer valid, with the reason below.",
+            apply=lambda certificate, reason: services.revoke_certificate(
+                certificate=certificate, by=request.user, reason=reason
+            ),
+        )

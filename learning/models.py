@@ -1,9 +1,11 @@
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from catalog.models import Course, Lesson
 
@@ -160,3 +162,50 @@ def merge_segment(segments: list[list[float]], start: float, end: float) -> list
 
 def covered_seconds(segments: list[list[float]]) -> float:
     return sum(end - start for start, end in segments)
+
+
+def new_certificate_code() -> str:
+    """16 URL-safe characters (96 random bits): public, but impossible to guess or list."""
+    return secrets.token_urlsafe(12)
+
+
+class Certificate(models.Model):
+    """Proof that a student completed a course, with the names as they were at issue."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
+    )
+    # Kept if the course is deleted later: the names below still say what was completed.
+    course = models.ForeignKey(
+        Course, on_delete=models.SET_NULL, null=True, blank=True, related_name="certificates"
+    )
+    code = models.CharField(
+        max_length=32, unique=True, default=new_certificate_code, editable=False
+    )
+    student_name = models.CharField(max_length=200)
+    course_title = models.CharField(max_length=200)
+    instructor_name = models.CharField(max_length=200)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=300, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course"], name="learning_certificate_user_course_uniq"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.course_title} — {self.student_name} ({self.code})"
+
+    def get_absolute_url(self):
+        return reverse("learning:verify_certificate", args=[self.code])
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -6,10 +6,19 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Course, Lesson
-from learning.models import Enrollment, LessonProgress, covered_seconds, merge_segment, percent
+from learning.models import (
+    Certificate,
+    Enrollment,
+    LessonProgress,
+    covered_seconds,
+    merge_segment,
+    percent,
+)
+from lms.emails import absolute, queue_email
 
 # A report may add at most this many seconds of playback: the player reports every few
 # seconds, so a longer "segment" is a made-up request, not watching.
@@ -37,6 +46,15 @@ def enroll(*, user, course: Course) -> tuple[Enrollment, bool]:
             enrollment, created = Enrollment.objects.get_or_create(user=user, course=course)
             if created:
                 course.change_enrollment_count(+1)
+                queue_email(
+                    template="enrolled",
+                    to=user.email,
+                    context={
+                        "name": user.profile.public_name,
+                        "course": course.title,
+                        "course_url": absolute(reverse("learning:continue", args=[course.slug])),
+                    },
+                )
     except IntegrityError:  # the other request of a double click won the race
         return Enrollment.objects.get(user=user, course=course), False
     return enrollment, created
@@ -152,13 +170,57 @@ def _progress_row(*, user, lesson: Lesson) -> LessonProgress:
 
 @transaction.atomic
 def _mark_course_completion(*, user, course: Course) -> bool:
-    """Record the first time the course reaches 100 %. True if that is now."""
+    """Record the first time the course reaches 100 % and issue the certificate.
+
+    The conditional UPDATE lets exactly one of two concurrent completions through;
+    the certificate's unique constraint backs that up. True if the course completed now.
+    """
     course.refresh_from_db(fields=["lesson_count"])
     done = LessonProgress.objects.completed_in(user=user, course=course)
     if percent(done, course.lesson_count) < 100:
         return False
     updated = Enrollment.objects.filter(user=user, course=course, completed_at__isnull=True).update(
         completed_at=timezone.now()
+    )
+    if updated:
+        certificate = issue_certificate(user=user, course=course)
+        queue_email(
+            template="course_completed",
+            to=user.email,
+            context={
+                "name": user.profile.public_name,
+                "course": course.title,
+                "certificate_url": absolute(certificate.get_absolute_url()),
+                "my_learning_url": absolute(reverse("learning:my_learning")),
+            },
+        )
+    return bool(updated)
+
+
+def issue_certificate(*, user, course: Course) -> Certificate:
+    """The user's certificate for ``course``, issued once whatever the concurrency."""
+    existing = Certificate.objects.filter(user=user, course=course).first()
+    if existing:
+        return existing
+    course = Course.objects.select_related("instructor__profile").get(pk=course.pk)
+    try:
+        with transaction.atomic():
+            return Certificate.objects.create(
+                user=user,
+                course=course,
+                student_name=user.get_full_name() or user.profile.public_name,
+                course_title=course.title,
+                instructor_name=course.instructor.profile.public_name,
+            )
+    except IntegrityError:  # a concurrent completion issued it first
+        return Certificate.objects.get(user=user, course=course)
+
+
+def revoke_certificate(*, certificate: Certificate, by, reason: str) -> bool:
+    if not by.is_platform_staff:
+        raise PermissionDenied("Only staff can revoke certificates.")
+    updated = Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason, revoked_by=by
     )
     return bool(updated)
 

@@ -14,4 +14,6 @@ urlpatterns = [
     path("progress/<int:lesson_pk>/", views.save_progress, name="progress"),
     path("progress/<int:lesson_pk>/complete/", views.toggle_complete, name="complete"),
     path("video/<int:lesson_pk>/", views.stream, name="stream"),
+    path("certificates/<str:code>/", views.verify_certificate, name="verify_certificate"),
+    path("certificates/<str:code>/pdf/", views.certificate_pdf, name="certificate_pdf"),
 ]

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -12,7 +12,9 @@ from catalog.models import Lesson
 from catalog.views import get_visible_course
 from learning import services, streaming
 from learning.access import can_learn, can_watch, is_enrolled
-from learning.models import Enrollment, LessonProgress, percent
+from learning.certificates import render_pdf
+from learning.models import Certificate, Enrollment, LessonProgress, percent
+from lms.emails import absolute
 
 
 def get_lesson(lesson_pk: int) -> Lesson:
@@ -80,8 +82,11 @@ def my_learning(request):
         (e for e in enrollments if e.percent < 100), key=recent_first, reverse=True
     )
     completed = sorted((e for e in enrollments if e.percent >= 100), key=recent_first, reverse=True)
+    certificates = Certificate.objects.filter(user=request.user)
     return render(
-        request, "learning/my_learning.html", {"in_progress": in_progress, "completed": completed}
+        request,
+        "learning/my_learning.html",
+        {"in_progress": in_progress, "completed": completed, "certificates": certificates},
     )
 
 
@@ -107,23 +112,31 @@ def continue_course(request, course_slug: str):
 
 
 # --- The player -------------------------------------------------------------------------
-def status_context(*, course, lesson, progress, done: int, learning: bool = True) -> dict:
-    """What the status block (course progress, mark complete) shows."""
+def status_context(
+    *, course, lesson, progress, done: int, learning: bool = True, user=None
+) -> dict:
+    """What the status block (course progress, mark complete, completion) shows."""
     course_percent = percent(done, course.lesson_count) if learning else 0
+    complete = learning and course.lesson_count > 0 and course_percent >= 100
+    certificate = (
+        Certificate.objects.filter(user=user, course=course).first() if complete and user else None
+    )
     return {
+        "certificate": certificate,
         "course": course,
         "lesson": lesson,
         "progress": progress,
         "learning": learning,
         "done_count": done,
         "course_percent": course_percent,
-        "course_complete": learning and course.lesson_count > 0 and course_percent >= 100,
+        "course_complete": complete,
     }
 
 
 def counted_status(user, course, lesson, progress, **extra) -> dict:
     done = LessonProgress.objects.completed_in(user=user, course=course)
-    return {**status_context(course=course, lesson=lesson, progress=progress, done=done), **extra}
+    context = status_context(course=course, lesson=lesson, progress=progress, done=done, user=user)
+    return {**context, **extra}
 
 
 @login_required
@@ -155,7 +168,12 @@ def lesson(request, course_slug: str, lesson_pk: int):
     done = len(completed_ids) if learning else 0
     context = {
         **status_context(
-            course=course, lesson=current, progress=progress, done=done, learning=learning
+            course=course,
+            lesson=current,
+            progress=progress,
+            done=done,
+            learning=learning,
+            user=request.user,
         ),
         "sections": sections,
         "completed_ids": completed_ids,
@@ -260,3 +278,30 @@ def stream(request, lesson_pk: int):
     if not can_watch(request.user, current):
         raise PermissionDenied("Enrol in the course to watch this lesson.")
     return streaming.video_response(request, current.video)
+
+
+# --- Certificates ----------------------------------------------------------------------
+def get_certificate(code: str) -> Certificate:
+    return get_object_or_404(Certificate.objects.select_related("course"), code=code)
+
+
+@require_GET
+def verify_certificate(request, code: str):
+    """Public: anyone with the code (or the QR code) can check a certificate."""
+    return render(
+        request, "learning/certificate_verify.html", {"certificate": get_certificate(code)}
+    )
+
+
+@login_required
+@require_GET
+def certificate_pdf(request, code: str):
+    """The PDF, for its owner and staff only (others get the same 404 as a wrong code)."""
+    certificate = get_certificate(code)
+    if certificate.user_id != request.user.pk and not request.user.is_platform_staff:
+        raise Http404("No such certificate.")
+    pdf = render_pdf(certificate, verify_url=absolute(certificate.get_absolute_url()))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="lectern-certificate-{code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

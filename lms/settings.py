@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "template_partials",
     "allauth",
     "allauth.account",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "catalog",
     "learning",
@@ -158,6 +160,17 @@ EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Lectern <noreply@lectern.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Background tasks (django-tasks, the backport of Django 6's tasks) ---------------
+# Immediate: runs in-process right after the request's transaction commits. Production:
+# TASKS_BACKEND=django_tasks_db.DatabaseBackend and a worker (manage.py db_worker).
+TASKS = {
+    "default": {
+        "BACKEND": env.str(
+            "TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend"
+        ),
+    }
+}
 
 # --- Files --------------------------------------------------------------------
 STATIC_URL = "static/"

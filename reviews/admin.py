@@ -1,10 +1,8 @@
 """Moderation: staff see reported reviews first, hide/unhide them with a reason."""
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.template.response import TemplateResponse
 
+from lms.admin_actions import with_reason
 from reviews import services
 from reviews.models import Review, ReviewReport
 
@@ -18,14 +16,6 @@ class ReviewReportInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-
-class HideForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason (shown to the author)",
-        max_length=300,
-        initial="It breaks the review guidelines.",
-    )
 
 
 class ReportedFilter(admin.SimpleListFilter):
@@ -104,33 +94,19 @@ class ReviewAdmin(ModeratorsOnly, admin.ModelAdmin):
         description="Hide the selected reviews (asks for a reason)", permissions=["change"]
     )
     def hide(self, request, queryset):
-        if "apply" in request.POST:
-            form = HideForm(request.POST)
-            if form.is_valid():
-                changed = sum(
-                    services.set_hidden(
-                        review=review,
-                        hidden=True,
-                        by=request.user,
-                        reason=form.cleaned_data["reason"],
-                    )
-                    for review in queryset
-                )
-                self.message_user(request, f"{changed} review(s) hidden.", messages.SUCCESS)
-                return None
-        else:
-            form = HideForm()
-        return TemplateResponse(
+        return with_reason(
+            self,
             request,
-            "admin/reviews/hide_reviews.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Hide reviews",
-                "reviews": queryset,
-                "form": form,
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                "opts": self.model._meta,
-            },
+            queryset,
+            action="hide",
+            title="Hide reviews",
+            label="Reason (shown to the author)",
+            initial="It breaks the review guidelines.",
+            explanation="Hidden reviews leave the course page and the course's rating. "
+            "Their authors see that staff hid them, with the reason below.",
+            apply=lambda review, reason: services.set_hidden(
+                review=review, hidden=True, by=request.user, reason=reason
+            ),
         )
 
     @admin.action(description="Unhide the selected reviews", permissions=["change"])

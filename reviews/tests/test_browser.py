@@ -47,8 +47,8 @@ def test_review_edit_hide(live_server, page, browser):
     moderator.get_by_label("Action:").select_option("hide")
     moderator.get_by_role("button", name="Go").click()
     moderator.get_by_label("Reason (shown to the author)").fill("Testing moderation")
-    moderator.get_by_role("button", name="Hide them").click()
-    expect(moderator.locator(".messagelist")).to_contain_text("1 review(s) hidden.")
+    moderator.get_by_role("button", name="Hide reviews").click()
+    expect(moderator.locator(".messagelist")).to_contain_text("Hide reviews: 1 changed.")
 
     page.reload()
     expect(reviews.locator(".rating-number")).to_have_text("4.7")

@@ -250,7 +250,7 @@ def test_staff_hide_with_a_reason_in_the_admin(client, course, staff):
         {"action": "hide", "_selected_action": [review.pk], "apply": "1", "reason": "Advertising"},
         follow=True,
     )
-    assert "1 review(s) hidden." in done.content.decode()
+    assert "Hide reviews: 1 changed." in done.content.decode()
     assert rating(course)[:2] == (Decimal("5.00"), 1)
     client.logout()
     assert "Spam spam" not in client.get(course.get_absolute_url()).content.decode()
