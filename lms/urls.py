@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("learning.urls")),
     path("", include("reviews.urls")),
+    path("admin/dashboard/", admin.site.admin_view(views.dashboard), name="dashboard"),
     path("admin/", admin.site.urls),
 ]
 

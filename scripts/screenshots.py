@@ -27,6 +27,8 @@ PAGES = [
     ("my-learning", "/learn/", "student@lectern.test"),
     ("player", "/learn/python-for-absolute-beginners/", "student@lectern.test"),
     ("admin-reviews", "/admin/reviews/review/", "staff@lectern.test"),
+    ("dashboard-staff", "/admin/dashboard/?course=1", "staff@lectern.test"),
+    ("dashboard-instructor", "/admin/dashboard/?period=90", "instructor@lectern.test"),
     ("admin-courses", "/admin/catalog/course/", "instructor@lectern.test"),
     ("admin-course", "/admin/catalog/course/11/change/", "instructor@lectern.test"),
     ("admin-section", "/admin/catalog/section/24/change/", "instructor@lectern.test"),

@@ -1,0 +1,175 @@
+"""The analytics dashboard: numbers against hand-built fixtures, scoping, budgets."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from catalog.models import Lesson
+from catalog.tests.factories import CategoryFactory, published_course
+from learning import services
+from learning.models import Enrollment, LessonProgress
+from reviews import services as reviews
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("dashboard")
+
+
+def at(days_ago: int):
+    return timezone.now() - timedelta(days=days_ago)
+
+
+def backdate(queryset, field: str, days_ago: int):
+    queryset.update(**{field: at(days_ago)})
+
+
+@pytest.fixture
+def world(instructor, other_instructor):
+    """Two instructors' courses with enrolments spread over time (a gap in the middle)."""
+    code = CategoryFactory(name="Code")
+    mine = published_course(title="Mine", instructor=instructor, category=code, lessons=2)
+    theirs = published_course(title="Theirs", instructor=other_instructor, lessons=1)
+    students = [UserFactory() for _ in range(4)]
+    for student in students[:3]:
+        services.enroll(user=student, course=mine)
+    services.enroll(user=students[3], course=theirs)
+    backdate(Enrollment.objects.filter(user=students[0]), "created_at", 40)  # outside 30 days
+    backdate(Enrollment.objects.filter(user=students[1]), "created_at", 20)
+    backdate(Enrollment.objects.filter(user=students[2]), "created_at", 2)
+    first, second = Lesson.objects.filter(section__course=mine).order_by("order")
+    for lesson in (first, second):  # students[1] completes the course
+        services.set_completed(user=students[1], lesson=lesson, completed=True)
+    services.record_progress(user=students[2], lesson=first, position=10, segment=(0, 10))
+    reviews.save_review(user=students[1], course=mine, rating=4)
+    return {"mine": mine, "theirs": theirs, "students": students, "first": first}
+
+
+def test_students_and_anonymous_are_refused(client, student):
+    assert client.get(DASHBOARD).status_code == 302  # to the admin login
+    client.force_login(student)
+    assert client.get(DASHBOARD).status_code == 302  # not staff: admin login
+    assert client.get(DASHBOARD, {"export": "courses"}).status_code == 302
+
+
+def test_empty_platform(client, staff):
+    client.force_login(staff)
+    response = client.get(DASHBOARD)
+    assert response.status_code == 200
+    totals = response.context["totals"]
+    assert totals["enrollments"] == totals["active"] == totals["completions"] == 0
+    assert "No courses yet." in response.content.decode()
+
+
+def test_staff_numbers(client, staff, world):
+    client.force_login(staff)
+    response = client.get(DASHBOARD, {"period": "30"})
+    totals = response.context["totals"]
+    assert totals["enrollments"] == 3  # two of mine in the window + theirs
+    assert totals["completions"] == 1 and totals["certificates"] == 1
+    assert totals["active"] == 2  # two students made progress
+    assert totals["reviews"] == 1 and response.context["average_rating"] == 4
+    assert totals["signups"] >= 4  # students + staff + instructors joined today
+    mine = next(c for c in response.context["courses"] if c.title == "Mine")
+    assert (mine.enrolled, mine.enrolled_in_period, mine.active) == (3, 2, 2)
+    assert mine.completion_rate == pytest.approx(1 / 3)
+    assert mine.average_progress == pytest.approx(2 / 6)  # 2 of 3×2 lesson completions
+    assert response.context["charts"]  # daily series for every metric
+
+
+def test_periods_and_gaps(client, staff, world):
+    client.force_login(staff)
+    week = client.get(DASHBOARD, {"period": "7"}).context
+    assert week["totals"]["enrollments"] == 2  # students[2] (2 days ago) + theirs (today)
+    series = {key: s for key, s, _ in week["charts"]}["enrollments"]
+    points = series.points(week["period"])
+    assert len(points) == 7 and sum(v for _, v in points) == 2
+    assert sum(1 for _, v in points if v == 0) == 5  # the days without enrolments are zeros
+    custom = client.get(
+        DASHBOARD,
+        {
+            "period": "custom",
+            "start": (timezone.localdate() - timedelta(days=45)).isoformat(),
+            "end": (timezone.localdate() - timedelta(days=10)).isoformat(),
+        },
+    )
+    assert custom.context["totals"]["enrollments"] == 2  # 40 and 20 days ago
+    bad = client.get(DASHBOARD, {"period": "custom", "start": "yesterday", "end": "2999-01-01"})
+    assert (bad.context["period"].end - bad.context["period"].start).days == 29  # fallback
+
+
+def test_deleted_users_leave_the_numbers_consistent(client, staff, world):
+    world["students"][2].delete()
+    client.force_login(staff)
+    context = client.get(DASHBOARD).context
+    mine = next(c for c in context["courses"] if c.title == "Mine")
+    assert (mine.enrolled, mine.active) == (2, 1)
+    assert context["totals"]["active"] == 1
+
+
+def test_funnel_counts_students_reaching_each_lesson(client, staff, world):
+    client.force_login(staff)
+    context = client.get(DASHBOARD, {"course": world["mine"].pk}).context
+    assert [(lesson.title, n) for lesson, n, _ in context["funnel"]] == [
+        (world["first"].title, 2),
+        (Lesson.objects.filter(section__course=world["mine"]).order_by("order")[1].title, 1),
+    ]
+
+
+def test_instructor_sees_only_own_courses_everywhere(client, instructor, world):
+    client.force_login(instructor)
+    response = client.get(DASHBOARD, {"course": world["theirs"].pk})  # forged course id
+    page = response.content.decode()
+    assert "Theirs" not in page
+    assert response.context["funnel_course"] is None
+    assert "signups" not in response.context["totals"]  # platform-wide numbers are staff's
+    assert response.context["totals"]["enrollments"] == 2
+    for table in ("courses", "categories", "trends", "funnel"):
+        body = client.get(DASHBOARD, {"export": table, "course": world["theirs"].pk}).content
+        assert b"Theirs" not in body, table
+    rows = list(
+        csv.reader(io.StringIO(client.get(DASHBOARD, {"export": "courses"}).content.decode()))
+    )
+    assert [row[0] for row in rows[1:]] == ["Mine"]
+
+
+def test_csv_exports(client, staff, world):
+    client.force_login(staff)
+    response = client.get(DASHBOARD, {"export": "trends", "period": "7"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][0] == "date" and len(rows) == 8
+    funnel = client.get(DASHBOARD, {"export": "funnel", "course": world["mine"].pk})
+    assert len(list(csv.reader(io.StringIO(funnel.content.decode())))) == 3
+    assert client.get(DASHBOARD, {"export": "nope"}).status_code == 400
+
+
+def test_csv_neutralises_formulas(client, staff, instructor):
+    published_course(title='=HYPERLINK("http://evil")', instructor=instructor)
+    client.force_login(staff)
+    body = client.get(DASHBOARD, {"export": "courses"}).content.decode()
+    assert "'=HYPERLINK" in body
+
+
+@pytest.mark.parametrize("size", [2, 60])
+def test_dashboard_query_budget(client, staff, size, django_assert_max_num_queries):
+    category = CategoryFactory()
+    teacher = UserFactory()
+    teacher.set_role("instructor")
+    for _ in range(size):
+        course = published_course(category=category, instructor=teacher, lessons=2)
+        student = UserFactory()
+        services.enroll(user=student, course=course)
+        LessonProgress.objects.create(
+            user=student, lesson=course.published_lessons().first(), completed_at=timezone.now()
+        )
+    client.force_login(staff)
+    url = DASHBOARD + f"?course={course.pk}"
+    client.get(url)  # warm the session cache
+    with django_assert_max_num_queries(15):
+        response = client.get(url)
+    assert response.context["course_count"] == size
