@@ -20,7 +20,7 @@ def test_instructor_publishes_and_a_stranger_finds_it(live_server, page, browser
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
-    page.get_by_role("link", name="Courses").click()
+    page.get_by_role("link", name="Courses", exact=True).click()
     page.get_by_role("link", name="Add course").click()
     page.get_by_label("Title:", exact=True).fill("Stargazing for Everyone")
     page.get_by_label("Category:").select_option(label="Astronomy")
