@@ -62,11 +62,20 @@ class Enrollment(models.Model):
     price_paid = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
     # Set the first time the course reaches 100 % (the completion moment; certificates).
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Completed published lessons, kept in step by learning.services whenever a lesson's
+    # completion changes; the dashboard's average progress reads it instead of scanning
+    # every progress row. (Pages compute the percentage from the rows themselves.)
+    completed_lessons = models.PositiveIntegerField(default=0, editable=False)
 
     objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The dashboard's daily enrolments and completions.
+            models.Index(fields=["created_at"], name="learning_enrol_created_idx"),
+            models.Index(fields=["completed_at"], name="learning_enrol_done_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "course"], name="learning_enrollment_user_course_uniq"
@@ -209,3 +218,31 @@ class Certificate(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class ActivityDay(models.Model):
+    """A student made progress in a course on a day: one row, however many reports.
+
+    Written by learning.services with the first progress report of the day, so the
+    dashboard counts active learners from these rows, not from every progress row.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activity_days"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="activity_days")
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course", "day"], name="learning_activityday_uniq"
+            )
+        ]
+        indexes = [
+            # The dashboard: active learners within a period.
+            models.Index(fields=["day", "user"], name="learning_activity_day_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.course} on {self.day}"

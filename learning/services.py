@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from catalog.models import Course, Lesson
 from learning.models import (
+    ActivityDay,
     Certificate,
     Enrollment,
     LessonProgress,
@@ -46,6 +47,7 @@ def enroll(*, user, course: Course) -> tuple[Enrollment, bool]:
             enrollment, created = Enrollment.objects.get_or_create(user=user, course=course)
             if created:
                 course.change_enrollment_count(+1)
+                _recount_completed_lessons(user=user, course=course)  # kept progress counts
                 queue_email(
                     template="enrolled",
                     to=user.email,
@@ -140,21 +142,38 @@ def change_progress(*, user, lesson: Lesson, change, attempts: int = 20) -> Prog
     """
     for _ in range(attempts):
         progress = _progress_row(user=user, lesson=lesson)
-        was_complete = progress.is_complete
+        was_complete, last_written = progress.is_complete, progress.updated_at
         change(progress)
+        now = timezone.now()
         written = LessonProgress.objects.filter(pk=progress.pk, version=progress.version).update(
             **{field: getattr(progress, field) for field in PROGRESS_FIELDS},
             version=F("version") + 1,
-            updated_at=timezone.now(),
+            updated_at=now,
         )
         if written:
             progress.version += 1
+            course = lesson.section.course
+            if timezone.localdate(last_written) != timezone.localdate(now) or progress.version == 1:
+                _record_activity(user=user, course=course, day=timezone.localdate(now))
+            if progress.is_complete != was_complete:
+                _recount_completed_lessons(user=user, course=course)
             completed_now = progress.is_complete and not was_complete
-            course_done = completed_now and _mark_course_completion(
-                user=user, course=lesson.section.course
-            )
+            course_done = completed_now and _mark_course_completion(user=user, course=course)
             return ProgressResult(progress, completed_now, course_done)
     raise RuntimeError("Progress kept changing under us; giving up.")  # pragma: no cover
+
+
+def _record_activity(*, user, course: Course, day) -> None:
+    """The first write of a day marks the student active in the course that day."""
+    ActivityDay.objects.bulk_create(
+        [ActivityDay(user=user, course=course, day=day)], ignore_conflicts=True
+    )
+
+
+def _recount_completed_lessons(*, user, course: Course) -> None:
+    """Keep Enrollment.completed_lessons equal to the completed published lessons."""
+    done = LessonProgress.objects.completed_in(user=user, course=course)
+    Enrollment.objects.filter(user=user, course=course).update(completed_lessons=done)
 
 
 def _progress_row(*, user, lesson: Lesson) -> LessonProgress:

@@ -7,13 +7,13 @@ aggregation, subqueries); the page costs the same dozen queries whatever the dat
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, FloatField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, NullIf, TruncDate
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Profile, User
 from catalog.models import Category, Course, Lesson
-from learning.models import Certificate, Enrollment, LessonProgress
+from learning.models import ActivityDay, Certificate, Enrollment
 from reviews.models import Review
 
 PERIODS = {"7": 7, "30": 30, "90": 90}
@@ -91,32 +91,35 @@ def courses_for(user):
 
 def trends(user, period: Period) -> dict:
     """Totals and daily series. Platform-wide rows (signups) only for staff."""
-    courses = courses_for(user)
-    start, end = period.range
     series = {}
     if user.is_platform_staff:
         series["signups"] = Series("New signups", daily(User.objects.all(), "date_joined", period))
         series["verified"] = Series(
             "Verified accounts", daily(Profile.objects.all(), "welcomed_at", period)
         )
-    series["enrollments"] = Series(
-        "Enrolments", daily(Enrollment.objects.filter(course__in=courses), "created_at", period)
-    )
-    progress = LessonProgress.objects.filter(lesson__section__course__in=courses)
+    enrollments = scoped(Enrollment.objects.all(), user, "course")
+    series["enrollments"] = Series("Enrolments", daily(enrollments, "created_at", period))
+    activity = scoped(ActivityDay.objects.all(), user, "course")
     series["active"] = Series(
         "Active learners",
-        daily(progress, "updated_at", period, value=Count("user", distinct=True)),
+        dict(
+            activity.filter(day__gte=period.start, day__lte=period.end)
+            .values("day")
+            .annotate(n=Count("user", distinct=True))
+            .order_by()
+            .values_list("day", "n")
+        ),
     )
     series["completions"] = Series(
         "Completions",
-        daily(Enrollment.objects.filter(course__in=courses), "completed_at", period),
+        daily(enrollments, "completed_at", period),
     )
     series["certificates"] = Series(
         "Certificates issued",
-        daily(Certificate.objects.filter(course__in=courses), "issued_at", period),
+        daily(scoped(Certificate.objects.all(), user, "course"), "issued_at", period),
     )
     review_rows = daily_rows(
-        Review.objects.filter(course__in=courses, is_hidden=False),
+        scoped(Review.objects.filter(is_hidden=False), user, "course"),
         "created_at",
         period,
         n=Count("pk"),
@@ -124,63 +127,62 @@ def trends(user, period: Period) -> dict:
     )
     series["reviews"] = Series("Reviews", {day: n for day, n, _ in review_rows})
     stars = sum(s for _, _, s in review_rows)
-    in_period = {"updated_at__gte": start, "updated_at__lt": end}
     totals = {key: s.total for key, s in series.items()}
     # Distinct over the whole period (not the sum of daily distinct counts).
-    totals["active"] = progress.filter(**in_period).values("user").distinct().count()
+    totals["active"] = (
+        activity.filter(day__gte=period.start, day__lte=period.end)
+        .values("user")
+        .distinct()
+        .count()
+    )
     rating = stars / totals["reviews"] if totals["reviews"] else None
     return {"series": series, "totals": totals, "average_rating": rating}
 
 
 def course_table(user, period: Period, *, limit: int | None = COURSE_ROWS) -> list[Course]:
-    """Per course, in one query: enrolments (all time and in the period), active learners,
-    completion rate, average progress and rating."""
+    """Per course: enrolments (all time and in the period), active learners, completion
+    rate, average progress and rating: the courses, then two grouped queries over the
+    enrolments and the activity days, merged here."""
     start, end = period.range
-    active = (
-        LessonProgress.objects.filter(
-            lesson__section__course=OuterRef("pk"), updated_at__gte=start, updated_at__lt=end
-        )
-        .order_by()
-        .values("lesson__section__course")
-        .annotate(n=Count("user", distinct=True))
-        .values("n")
-    )
-    completed_lessons = (
-        LessonProgress.objects.filter(
-            lesson__section__course=OuterRef("pk"),
-            lesson__is_published=True,
-            completed_at__isnull=False,
-            user__enrollments__course=OuterRef("pk"),
-        )
-        .order_by()
-        .values("lesson__section__course")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    rows = (
-        courses_for(user)
-        .select_related("category")
+    rows = list(courses_for(user).select_related("category"))
+    enrolments = {
+        row["course"]: row
+        for row in scoped(Enrollment.objects.all(), user, "course")
+        .values("course")
         .annotate(
-            enrolled=Count("enrollments", distinct=True),
-            enrolled_in_period=Count(
-                "enrollments",
-                filter=Q(enrollments__created_at__gte=start, enrollments__created_at__lt=end),
-                distinct=True,
-            ),
-            completed=Count(
-                "enrollments", filter=Q(enrollments__completed_at__isnull=False), distinct=True
-            ),
-            active=Coalesce(Subquery(active), 0),
-            done_lessons=Coalesce(Subquery(completed_lessons), 0),
+            enrolled=Count("pk"),
+            in_period=Count("pk", filter=Q(created_at__gte=start, created_at__lt=end)),
+            completed=Count("pk", filter=Q(completed_at__isnull=False)),
+            lessons_done=Sum("completed_lessons"),
         )
-        .order_by("-enrolled", "title")
+        .order_by()
+    }
+    active = dict(
+        scoped(ActivityDay.objects.all(), user, "course")
+        .filter(day__gte=period.start, day__lte=period.end)
+        .values("course")
+        .annotate(n=Count("user", distinct=True))
+        .order_by()
+        .values_list("course", "n")
     )
-    rows = list(rows[:limit] if limit else rows)
+    empty = {"enrolled": 0, "in_period": 0, "completed": 0, "lessons_done": 0}
     for course in rows:
+        stats = enrolments.get(course.pk, empty)
+        course.enrolled, course.enrolled_in_period = stats["enrolled"], stats["in_period"]
+        course.completed = stats["completed"]
+        course.active = active.get(course.pk, 0)
         course.completion_rate = course.completed / course.enrolled if course.enrolled else 0
         possible = course.enrolled * course.lesson_count
-        course.average_progress = min(1, course.done_lessons / possible) if possible else 0
-    return rows
+        course.average_progress = min(1, (stats["lessons_done"] or 0) / possible) if possible else 0
+    rows.sort(key=lambda c: (-c.enrolled, c.title))
+    return rows[:limit] if limit else rows
+
+
+def scoped(queryset, user, course_path: str):
+    """Limit ``queryset`` to the user's courses (staff: everything, without the join)."""
+    if user.is_platform_staff:
+        return queryset
+    return queryset.filter(**{f"{course_path}__in": courses_for(user)})
 
 
 def funnel(course: Course | None) -> list[tuple[Lesson, int]]:
@@ -197,29 +199,19 @@ def funnel(course: Course | None) -> list[tuple[Lesson, int]]:
     return [(lesson, lesson.reached) for lesson in lessons]
 
 
-def top_categories(user) -> list[Category]:
-    """Categories by enrolments in the user's courses, with their completion rate."""
-    courses = courses_for(user)
-    rows = (
-        Category.objects.filter(courses__in=courses)
-        .annotate(
-            enrolled=Count("courses__enrollments", filter=Q(courses__in=courses)),
-            completed=Count(
-                "courses__enrollments",
-                filter=Q(courses__in=courses, courses__enrollments__completed_at__isnull=False),
-            ),
-        )
-        .annotate(
-            completion_rate=Coalesce(
-                F("completed") * Value(1.0) / NullIf(F("enrolled"), 0),
-                Value(0.0),
-                output_field=FloatField(),
-            )
-        )
-        .filter(enrolled__gt=0)
-        .order_by("-enrolled", "name")
-    )
-    return list(rows[:10])
+def top_categories(courses: list[Course], *, limit: int = 10) -> list[Category]:
+    """Categories by enrolments, with their completion rate, from the course table's rows
+    (so the user's scoping carries over and no query is needed)."""
+    categories: dict[int, Category] = {}
+    for course in courses:
+        category = categories.setdefault(course.category_id, course.category)
+        category.enrolled = getattr(category, "enrolled", 0) + course.enrolled
+        category.completed = getattr(category, "completed", 0) + course.completed
+    rows = [c for c in categories.values() if c.enrolled]
+    for category in rows:
+        category.completion_rate = category.completed / category.enrolled
+    rows.sort(key=lambda c: (-c.enrolled, c.name))
+    return rows[:limit]
 
 
 def svg_line(points: list[tuple[date, float]], *, width=560, height=120, pad=6) -> dict:

@@ -42,7 +42,7 @@ def dashboard(request):
     export = request.GET.get("export")
     trends = dashboard_data.trends(request.user, period)
     courses = dashboard_data.course_table(request.user, period, limit=None)
-    categories = dashboard_data.top_categories(request.user)
+    categories = dashboard_data.top_categories(courses)
     course_id = _int(request.GET.get("course"))
     funnel_course = next((c for c in courses if c.pk == course_id), None)  # scoped rows only
     funnel = dashboard_data.funnel(funnel_course)

@@ -274,3 +274,20 @@ def test_concurrent_reports_keep_every_segment():
     progress = LessonProgress.objects.get(user=user, lesson=lesson)
     assert progress.watched_seconds == 30  # no report's segment was lost
     assert len(progress.watched) == 6
+
+
+# --- Rollups the dashboard reads ---------------------------------------------------------
+def test_activity_days_and_completed_lesson_counts_follow_progress(enrolled, lessons, course):
+    from learning.models import ActivityDay
+
+    services.record_progress(user=enrolled, lesson=lessons[0], position=5, segment=(0, 5))
+    services.record_progress(user=enrolled, lesson=lessons[1], position=5, segment=(0, 5))
+    assert ActivityDay.objects.filter(user=enrolled, course=course).count() == 1  # one per day
+    services.set_completed(user=enrolled, lesson=lessons[0], completed=True)
+    services.set_completed(user=enrolled, lesson=lessons[1], completed=True)
+    assert Enrollment.objects.get(user=enrolled).completed_lessons == 2
+    services.set_completed(user=enrolled, lesson=lessons[1], completed=False)
+    assert Enrollment.objects.get(user=enrolled).completed_lessons == 1
+    services.unenroll(user=enrolled, course=course)
+    services.enroll(user=enrolled, course=course)  # kept progress is counted again
+    assert Enrollment.objects.get(user=enrolled).completed_lessons == 1

@@ -37,3 +37,30 @@ def test_generate_scale_data_fills_summaries():
         )
     call_command("generate_scale_data", courses=2, sections=1, lessons=1, instructors=2, clear=True)
     assert Course.objects.filter(slug__startswith="scale-").count() == 2
+
+
+def test_generate_scale_data_with_learners():
+    from learning.models import Enrollment, LessonProgress
+
+    call_command(
+        "generate_scale_data",
+        courses=4,
+        sections=1,
+        lessons=3,
+        instructors=1,
+        students=10,
+        enrolments=2,
+        progress=3,
+        days=30,
+    )
+    assert Enrollment.objects.count() == 20
+    assert 20 <= LessonProgress.objects.count() <= 60
+    assert sum(Course.objects.values_list("enrollment_count", flat=True)) == 20
+    from learning.models import ActivityDay
+
+    assert ActivityDay.objects.count() == 20  # one active day per enrolment
+    assert sum(Enrollment.objects.values_list("completed_lessons", flat=True)) == (
+        LessonProgress.objects.filter(completed_at__isnull=False).count()
+    )
+    # Spread over the period, not all stamped "now".
+    assert Enrollment.objects.values("created_at").distinct().count() > 1
