@@ -112,10 +112,19 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def page(page):
-    """Playwright's page with short timeouts: a failing step should fail fast."""
+    """Playwright's page with short timeouts (a failing step should fail fast), failing
+    the test if the page broke the Content Security Policy."""
     page.set_default_timeout(10_000)
     page.set_default_navigation_timeout(15_000)
     from playwright.sync_api import expect
 
     expect.set_options(timeout=5_000)
-    return page
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield page
+    assert violations == [], f"CSP violations: {violations}"

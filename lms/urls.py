@@ -13,6 +13,7 @@ admin.site.index_title = "Authoring and moderation"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz/", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     # allauth's code-entry pages, wrapped so an expired or used code is explained.
     path(

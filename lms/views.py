@@ -1,14 +1,19 @@
 import csv
+import logging
 
 from django.contrib import admin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.db import connection
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from catalog.models import Course
 from catalog.views import categories_with_counts
 from lms import dashboard as dashboard_data
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -162,3 +167,29 @@ def _safe_cell(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+@require_GET
+def healthz(request):
+    """For load balancers and monitors: 200 when the database and the cache answer."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("Health check: database unreachable")
+        checks["database"] = "unreachable"
+    try:
+        cache.set("lectern:healthz", "ok", 10)
+        checks["cache"] = "ok" if cache.get("lectern:healthz") == "ok" else "unreadable"
+    except Exception:
+        logger.exception("Health check: cache unreachable")
+        checks["cache"] = "unreachable"
+    healthy = all(value == "ok" for value in checks.values())
+    response = JsonResponse(
+        {"status": "ok" if healthy else "failing", **checks}, status=200 if healthy else 503
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -65,3 +65,30 @@ def test_cache_is_the_configured_one():
         assert backend == "django.core.cache.backends.locmem.LocMemCache"
     cache.set("lectern-probe", "ok", 5)  # raises if Redis is unreachable: a failure, not a skip
     assert cache.get("lectern-probe") == "ok"
+
+
+@pytest.mark.django_db
+def test_pages_send_a_strict_content_security_policy(client):
+    policy = client.get("/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["script-src"] == "'self'"  # no inline scripts, no eval
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+
+
+@pytest.mark.django_db
+def test_health_check_reports_database_and_cache(client):
+    response = client.get("/healthz/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+@pytest.mark.django_db
+def test_health_check_fails_cleanly_when_the_cache_is_down(client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "set", broken)
+    response = client.get("/healthz/")
+    assert response.status_code == 503
+    assert response.json()["cache"] == "unreachable"
