@@ -68,6 +68,10 @@ class AuthoredByMixin:
     def has_delete_permission(self, request, obj=None):
         return self._may_author(request) and super().has_delete_permission(request, obj)
 
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:  # one by one: the models' delete() keeps counters in step
+            obj.delete()
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Course:
             kwargs["queryset"] = editable_courses(request)
@@ -427,13 +431,19 @@ class CourseAdmin(AuthoredByMixin, admin.ModelAdmin):
             course.unpublish()
         self.message_user(request, f"{len(queryset)} course(s) unpublished.", messages.SUCCESS)
 
-    def delete_queryset(self, request, queryset):
-        for course in queryset:  # one by one: files and counters follow each row
-            course.delete()
+
+class CoursePartAdmin(MoveViewMixin, AuthoredByMixin, admin.ModelAdmin):
+    """Sections and lessons: edited from their course's pages, not listed in the menu."""
+
+    class Media(UploadProgressMedia.Media):
+        pass
+
+    def has_module_permission(self, request):
+        return False  # reached from the course page
 
 
 @admin.register(Section)
-class SectionAdmin(MoveViewMixin, AuthoredByMixin, admin.ModelAdmin):
+class SectionAdmin(CoursePartAdmin):
     course_path = "course"
     inlines = [LessonInline]
     autocomplete_fields = ["course"]
@@ -442,12 +452,6 @@ class SectionAdmin(MoveViewMixin, AuthoredByMixin, admin.ModelAdmin):
     search_fields = ["title", "course__title"]
     fields = ["course", "title", "back_to_course"]
     readonly_fields = ["back_to_course"]
-
-    class Media(UploadProgressMedia.Media):
-        pass
-
-    def has_module_permission(self, request):
-        return False  # reached from the course page
 
     def parent_url(self, obj) -> str:
         return reverse("admin:catalog_course_change", args=[obj.course_id])
@@ -459,13 +463,9 @@ class SectionAdmin(MoveViewMixin, AuthoredByMixin, admin.ModelAdmin):
         url = reverse("admin:catalog_course_change", args=[obj.course_id])
         return format_html('<a href="{}">← Back to “{}”</a>', url, obj.course)
 
-    def delete_queryset(self, request, queryset):
-        for section in queryset:
-            section.delete()
-
 
 @admin.register(Lesson)
-class LessonAdmin(MoveViewMixin, AuthoredByMixin, admin.ModelAdmin):
+class LessonAdmin(CoursePartAdmin):
     form = LessonAdminForm
     formfield_overrides = PRIVATE_FILE_WIDGETS
     course_path = "section__course"
@@ -483,12 +483,6 @@ class LessonAdmin(MoveViewMixin, AuthoredByMixin, admin.ModelAdmin):
     search_fields = ["title", "section__title", "section__course__title"]
     readonly_fields = ["duration_display"]
 
-    class Media(UploadProgressMedia.Media):
-        pass
-
-    def has_module_permission(self, request):
-        return False  # reached from the course page
-
     def parent_url(self, obj) -> str:
         return reverse("admin:catalog_section_change", args=[obj.section_id])
 
@@ -499,10 +493,6 @@ class LessonAdmin(MoveViewMixin, AuthoredByMixin, admin.ModelAdmin):
     @admin.display(description="Duration")
     def duration_display(self, obj):
         return duration_text(obj.duration)
-
-    def delete_queryset(self, request, queryset):
-        for lesson in queryset:
-            lesson.delete()
 
 
 @admin.register(Category)
