@@ -233,7 +233,7 @@ def svg_line(points: list[tuple[date, float]], *, width=560, height=120, pad=6) 
     return {
         "line": line,
         "area": area,
-        "max": top,
+        "max": peak,
         "width": width,
         "height": height,
         "first": points[0][0] if points else None,

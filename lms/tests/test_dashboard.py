@@ -173,3 +173,13 @@ def test_dashboard_query_budget(client, staff, size, django_assert_max_num_queri
     with django_assert_max_num_queries(15):
         response = client.get(url)
     assert response.context["course_count"] == size
+
+
+def test_svg_chart_of_an_empty_series_is_flat_with_zero_peak():
+    from datetime import date
+
+    from lms.dashboard import svg_line
+
+    chart = svg_line([(date(2026, 1, d), 0) for d in range(1, 8)])
+    assert chart["max"] == 0
+    assert {point.split(",")[1] for point in chart["line"].split()} == {"114.0"}
