@@ -55,9 +55,8 @@ def main():
             lessons=6,
             students=100_000,
             enrolments=2,
-            progress=5,
+            progress=9,
             days=90,
-            clear=regenerate,
         )
         print(f"generated in {time.perf_counter() - started:.0f} s")
     staff, _ = User.objects.get_or_create(email="bench-staff@example.com")

@@ -208,3 +208,12 @@ def test_progress_update_query_budget(
                 content_type="application/json",
             )
         assert response.status_code == 200
+
+
+def test_a_student_previewing_a_free_lesson_is_invited_to_enrol(client, student, lessons):
+    lessons[0].is_free_preview = True
+    lessons[0].save()
+    client.force_login(student)
+    page = client.get(lesson_url(lessons[0])).content.decode()
+    assert "lesson-video" in page and "This lesson is a free preview" in page
+    assert "data-progress-url" not in page
