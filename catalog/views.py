@@ -9,6 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from catalog.forms import CatalogFilterForm
 from catalog.models import Category, Course
+from lms.page_cache import public_page
 
 
 def categories_with_counts():
@@ -29,6 +30,7 @@ def get_visible_course(user, slug: str) -> Course:
 
 @require_GET
 @vary_on_headers("HX-Request")
+@public_page
 def course_list(request, category_slug: str | None = None):
     """All courses (or one category's): search, filters, sort, pages; HTMX swaps the list."""
     category = get_object_or_404(Category, slug=category_slug) if category_slug else None
@@ -51,6 +53,7 @@ def course_list(request, category_slug: str | None = None):
 
 
 @require_GET
+@public_page
 def course_detail(request, slug: str):
     course = get_visible_course(request.user, slug)
     sections = list(course.curriculum())
@@ -67,6 +70,7 @@ def course_detail(request, slug: str):
 
 
 @require_GET
+@public_page
 def instructor_detail(request, pk: int):
     instructor = get_object_or_404(
         get_user_model().objects.select_related("profile").filter(role__in=["instructor", "staff"]),

@@ -12,11 +12,13 @@ from django.views.decorators.http import require_GET
 from catalog.models import Course
 from catalog.views import categories_with_counts
 from lms import dashboard as dashboard_data
+from lms.page_cache import public_page
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
+@public_page
 def home(request):
     published = Course.objects.published().for_listing()
     return render(

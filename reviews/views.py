@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from catalog.views import get_visible_course
+from lms.page_cache import public_page
 from reviews import services
 from reviews.forms import ReplyForm, ReportForm, ReviewForm
 from reviews.models import HelpfulVote, Review
@@ -50,6 +51,7 @@ def back_to_reviews(course):
 
 @require_GET
 @vary_on_headers("HX-Request")
+@public_page
 def course_reviews(request, course_slug: str):
     """All reviews of a course, paged; HTMX's "More reviews" asks for the next items."""
     course = get_visible_course(request.user, course_slug)

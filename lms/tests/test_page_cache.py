@@ -1,0 +1,66 @@
+"""Anonymous catalog pages are cached, invalidated by any catalog change, never personal."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from catalog.tests.factories import published_course
+
+pytestmark = pytest.mark.django_db
+
+COURSES = reverse("catalog:courses")
+
+
+def test_anonymous_pages_are_served_from_the_cache(client, django_assert_num_queries):
+    course = published_course(title="Cached course")
+    for url in (reverse("home"), COURSES, course.get_absolute_url()):
+        first = client.get(url)
+        assert "X-Page-Cache" not in first
+        with django_assert_num_queries(0):
+            again = client.get(url)
+        assert again["X-Page-Cache"] == "hit"
+        assert again.content == first.content
+
+
+def test_a_published_change_shows_at_once(client, instructor):
+    course = published_course(title="Now you see it", instructor=instructor)
+    assert "Now you see it" in client.get(COURSES).content.decode()
+    course.unpublish()
+    assert "Now you see it" not in client.get(COURSES).content.decode()
+    course.publish()
+    course.title = "Renamed course"
+    course.save()
+    assert "Renamed course" in client.get(COURSES).content.decode()
+
+
+def test_fragment_and_page_of_one_url_are_cached_apart(client):
+    published_course()
+    page = client.get(COURSES).content.decode()
+    fragment = client.get(COURSES, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="course-results")
+    assert "<html" in page and "<html" not in fragment.content.decode()
+
+
+def test_logged_in_pages_are_never_cached(client, student):
+    published_course()
+    client.force_login(student)
+    client.get(COURSES)
+    assert "X-Page-Cache" not in client.get(COURSES)
+    assert "My learning" in client.get(COURSES).content.decode()
+
+
+def test_cached_anonymous_pages_carry_no_csrf_token(client):
+    published_course()
+    client.get(COURSES)
+    page = client.get(COURSES).content.decode()
+    assert "csrfmiddlewaretoken" not in page and "X-CSRFToken" not in page
+
+
+def test_pages_still_render_when_the_cache_is_down(client, monkeypatch):
+    published_course(title="Still here")
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get", down)
+    response = client.get(COURSES)
+    assert response.status_code == 200 and "Still here" in response.content.decode()
