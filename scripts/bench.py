@@ -144,6 +144,7 @@ def main() -> None:
 
     print(f"Preparing the database ({database}) in {workdir} …")
     manage("migrate", "--noinput", "-v0")
+    manage("flush", "--noinput", "-v0")  # a fresh start: demo files live in a temp folder
     manage("collectstatic", "--noinput", "-v0")
     prep = json.loads(manage("bench_prepare", "--students", "50").strip().splitlines()[-1])
 
@@ -172,6 +173,13 @@ def main() -> None:
         results = {}
         scenarios = [
             ("Bare Django view (yardstick)", "/bench/ok/", None),
+            ("Home (anonymous)", "/", None),
+            (
+                "Catalog search + filter (anonymous)",
+                "/courses/?q=python&price=free&sort=rating",
+                None,
+            ),
+            ("Course page (anonymous)", prep["course"], None),
             ("Progress update (50 students, POST)", prep["progress"], lua_for("progress", prep)),
             ("Player page (logged in)", prep["player"], lua_for(prep["player"], prep)),
             (
