@@ -127,4 +127,8 @@ def page(page):
         ),
     )
     yield page
+    # Leave the page while the database still exists: the player's pagehide beacon (a
+    # progress report) must not reach the live server during the test's teardown.
+    page.goto("about:blank")
+    page.wait_for_timeout(500)
     assert violations == [], f"CSP violations: {violations}"

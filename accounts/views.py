@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services
 from accounts.forms import DeleteAccountForm, ProfileForm, TeachingApplicationForm
 from accounts.models import InstructorApplication, Profile
+from lms.cache_backends import cache_is_up
 
 
 def _own_profile(request) -> Profile:
@@ -93,6 +94,9 @@ def explain_unusable_code(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        if request.method == "POST" and not cache_is_up():
+            # The attempt limits live in the cache: without it, refuse (fail closed).
+            return render(request, "accounts/codes_unavailable.html", status=503)
         told_before = len(messages.get_messages(request))
         response = view(request, *args, **kwargs)
         start_over = {

@@ -60,10 +60,11 @@ def test_database_is_the_configured_one():
 def test_cache_is_the_configured_one():
     backend = settings.CACHES["default"]["BACKEND"]
     if os.environ.get("REDIS_URL"):
-        assert backend == "django.core.cache.backends.redis.RedisCache"
+        assert backend == "lms.cache_backends.DegradingRedisCache"
     else:
         assert backend == "django.core.cache.backends.locmem.LocMemCache"
-    cache.set("lectern-probe", "ok", 5)  # raises if Redis is unreachable: a failure, not a skip
+    cache.set("lectern-probe", "ok", 5)
+    # Under CI the Redis run must really reach Redis (the backend degrades silently).
     assert cache.get("lectern-probe") == "ok"
 
 
