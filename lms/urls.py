@@ -1,4 +1,5 @@
 from allauth.account import views as allauth_views
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -7,6 +8,8 @@ from django.urls import include, path
 from accounts.views import explain_unusable_code
 from lms import views
 
+# The admin logs in through allauth: its rate limits and verified emails apply there too.
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Lectern administration"
 admin.site.site_title = "Lectern admin"
 admin.site.index_title = "Authoring and moderation"

@@ -15,10 +15,10 @@ def test_instructor_publishes_and_a_stranger_finds_it(live_server, page, browser
     from accounts.tests.factories import PASSWORD
 
     CategoryFactory(name="Astronomy", slug="astronomy")
-    page.goto(live_server.url + "/admin/")
+    page.goto(live_server.url + "/admin/")  # the admin sends us to Lectern's login
     page.get_by_label("Email").fill(instructor.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign In").click()
 
     page.get_by_role("link", name="Courses", exact=True).click()
     page.get_by_role("link", name="Add course").click()

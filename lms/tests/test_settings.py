@@ -93,3 +93,11 @@ def test_health_check_fails_cleanly_when_the_cache_is_down(client, monkeypatch):
     response = client.get("/healthz/")
     assert response.status_code == 503
     assert response.json()["cache"] == "unreachable"
+
+
+@pytest.mark.django_db
+def test_admin_login_goes_through_allauth(client, student):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    client.force_login(student)
+    assert client.get("/admin/login/").status_code == 403  # logged in, but not staff
