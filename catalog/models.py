@@ -309,12 +309,48 @@ def move(item, *, siblings, direction: int) -> bool:
     return True
 
 
-class Section(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
-    title = models.CharField(max_length=120)
+class CoursePart(models.Model):
+    """Abstract: a section or a lesson, numbered within its parent and part of a course.
+
+    New parts go last; ``move`` swaps neighbours safely; deleting one recounts the
+    course's lesson summary in the same transaction.
+    """
+
+    parent_field = ""  # "course" for sections, "section" for lessons
     order = models.PositiveIntegerField(editable=False)
 
     objects = OrderedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.order is None:
+            self.order = self.siblings().next_order()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        course = self.owning_course()
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            course.refresh_lesson_stats()
+        return result
+
+    def siblings(self):
+        parent_id = f"{self.parent_field}_id"
+        return type(self)._default_manager.filter(**{parent_id: getattr(self, parent_id)})
+
+    def owning_course(self) -> "Course":
+        raise NotImplementedError
+
+    def move(self, direction: int) -> bool:
+        return move(self, siblings=self.siblings(), direction=direction)
+
+
+class Section(CoursePart):
+    parent_field = "course"
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
+    title = models.CharField(max_length=120)
 
     class Meta:
         ordering = ["course", "order"]
@@ -327,22 +363,8 @@ class Section(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        if self.order is None:
-            self.order = Section.objects.filter(course_id=self.course_id).next_order()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        course = self.course
-        with transaction.atomic():
-            result = super().delete(*args, **kwargs)
-            course.refresh_lesson_stats()
-        return result
-
-    def move(self, direction: int) -> bool:
-        return move(
-            self, siblings=Section.objects.filter(course_id=self.course_id), direction=direction
-        )
+    def owning_course(self) -> Course:
+        return self.course
 
 
 def video_upload_to(lesson: "Lesson", filename: str) -> str:
@@ -355,9 +377,10 @@ class LessonQuerySet(OrderedQuerySet):
         return self.filter(is_published=True, section__course__status=Course.Status.PUBLISHED)
 
 
-class Lesson(FilesFollowRows):
+class Lesson(FilesFollowRows, CoursePart):
     """One video in a section (the seed's "subsection")."""
 
+    parent_field = "section"
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="lessons")
     title = models.CharField(max_length=120)
     description = models.TextField(max_length=5000, blank=True)
@@ -365,7 +388,6 @@ class Lesson(FilesFollowRows):
     duration = models.PositiveIntegerField(
         default=0, editable=False, help_text="Seconds, read from the video file."
     )
-    order = models.PositiveIntegerField(editable=False)
     is_free_preview = models.BooleanField(
         "free preview", default=False, help_text="Anyone may watch it without enrolling."
     )
@@ -387,20 +409,9 @@ class Lesson(FilesFollowRows):
         return self.title
 
     def save(self, *args, **kwargs):
-        if self.order is None:
-            self.order = Lesson.objects.filter(section_id=self.section_id).next_order()
         with transaction.atomic():
             super().save(*args, **kwargs)
             self.section.course.refresh_lesson_stats()
 
-    def delete(self, *args, **kwargs):
-        course = self.section.course
-        with transaction.atomic():
-            result = super().delete(*args, **kwargs)
-            course.refresh_lesson_stats()
-        return result
-
-    def move(self, direction: int) -> bool:
-        return move(
-            self, siblings=Lesson.objects.filter(section_id=self.section_id), direction=direction
-        )
+    def owning_course(self) -> Course:
+        return self.section.course
