@@ -101,3 +101,22 @@ def test_admin_login_goes_through_allauth(client, student):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     client.force_login(student)
     assert client.get("/admin/login/").status_code == 403  # logged in, but not staff
+
+
+def test_json_log_lines():
+    import json
+    import logging
+
+    from lms.log_format import JsonFormatter
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord(
+            "lms", logging.ERROR, __file__, 1, "failed %s", ("x",), sys.exc_info()
+        )
+    line = json.loads(JsonFormatter().format(record))
+    assert line["level"] == "ERROR" and line["message"] == "failed x"
+    assert "RuntimeError: boom" in line["exception"]
