@@ -460,8 +460,7 @@ class SectionAdmin(CoursePartAdmin):
     def back_to_course(self, obj):
         if not obj.pk:
             return "—"
-        url = reverse("admin:catalog_course_change", args=[obj.course_id])
-        return format_html('<a href="{}">← Back to “{}”</a>', url, obj.course)
+        return format_html('<a href="{}">← Back to “{}”</a>', self.parent_url(obj), obj.course)
 
 
 @admin.register(Lesson)

@@ -18,9 +18,7 @@ from lms.emails import absolute
 
 
 def get_lesson(lesson_pk: int) -> Lesson:
-    return get_object_or_404(
-        Lesson.objects.select_related("section__course__instructor"), pk=lesson_pk
-    )
+    return get_object_or_404(Lesson.objects.select_related("section__course"), pk=lesson_pk)
 
 
 def get_lesson_in_course(course, lesson_pk: int) -> Lesson:

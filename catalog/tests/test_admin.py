@@ -45,6 +45,20 @@ def course_form(category, **overrides):
     }
 
 
+def post_new_lesson(client, section, video):
+    """Save the section's admin page with one new lesson carrying ``video``."""
+    data = {
+        "course": section.course_id,
+        "title": section.title,
+        **inline_management("lessons", total=1),
+        "lessons-0-title": "Intro",
+        "lessons-0-description": "",
+        "lessons-0-is_published": "on",
+        "lessons-0-video": video,
+    }
+    return client.post(reverse("admin:catalog_section_change", args=[section.pk]), data)
+
+
 @pytest.fixture
 def theirs(other_instructor):
     """Another instructor's course with a section and a lesson."""
@@ -65,16 +79,8 @@ def test_instructor_creates_a_course_and_owns_it(client, instructor):
 def test_instructor_adds_a_lesson_with_a_real_video(client, instructor):
     client.force_login(instructor)
     section = SectionFactory(course=CourseFactory(instructor=instructor))
-    data = {
-        "course": section.course_id,
-        "title": section.title,
-        **inline_management("lessons", total=1),
-        "lessons-0-title": "Intro",
-        "lessons-0-description": "",
-        "lessons-0-is_published": "on",
-        "lessons-0-video": SimpleUploadedFile("intro.mp4", SAMPLE_MP4.read_bytes(), "video/mp4"),
-    }
-    response = client.post(reverse("admin:catalog_section_change", args=[section.pk]), data)
+    video = SimpleUploadedFile("intro.mp4", SAMPLE_MP4.read_bytes(), "video/mp4")
+    response = post_new_lesson(client, section, video)
     assert response.status_code == 302
     lesson = Lesson.objects.get(section=section)
     assert lesson.duration == 12
@@ -85,15 +91,8 @@ def test_instructor_adds_a_lesson_with_a_real_video(client, instructor):
 def test_fake_video_in_the_admin_is_refused_with_a_message(client, instructor):
     client.force_login(instructor)
     section = SectionFactory(course=CourseFactory(instructor=instructor))
-    data = {
-        "course": section.course_id,
-        "title": section.title,
-        **inline_management("lessons", total=1),
-        "lessons-0-title": "Intro",
-        "lessons-0-is_published": "on",
-        "lessons-0-video": SimpleUploadedFile("virus.mp4", b"MZ" + b"\x00" * 500, "video/mp4"),
-    }
-    response = client.post(reverse("admin:catalog_section_change", args=[section.pk]), data)
+    video = SimpleUploadedFile("virus.mp4", b"MZ" + b"\x00" * 500, "video/mp4")
+    response = post_new_lesson(client, section, video)
     assert response.status_code == 200
     assert "not a playable video" in response.content.decode()
     assert not Lesson.objects.filter(section=section).exists()
