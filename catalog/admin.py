@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.models import Category, Course, Lesson, Section, Tag
 from catalog.video import inspect_video
-from lms.files import process_image
+from lms.files import ensure_room, process_image
 
 
 def editable_courses(request):
@@ -181,6 +181,7 @@ class LessonAdminForm(forms.ModelForm):
         upload = self.cleaned_data.get("video")
         if upload and hasattr(upload, "content_type"):  # a new upload
             self._video_info = inspect_video(upload)
+            ensure_room(Lesson.video.field.storage, upload.size)
         return upload
 
     def clean(self):

@@ -1,12 +1,17 @@
 """File handling shared by the apps: image uploads and deleting files with their rows."""
 
+import contextlib
+import errno
 import io
 import logging
+import os
+import shutil
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import cached_property
@@ -17,6 +22,38 @@ logger = logging.getLogger(__name__)
 ACCEPTED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 # Refused before decoding: a small file can declare an enormous canvas.
 MAX_IMAGE_PIXELS = 25_000_000
+# Write errors that mean "no room": a full disk, a quota, a file-size limit.
+NO_ROOM_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def is_out_of_room(error: BaseException | None) -> bool:
+    return isinstance(error, OSError) and error.errno in NO_ROOM_ERRNOS
+
+
+def ensure_room(storage: Storage, size: int) -> None:
+    """Refuse, before anything is written, a file the storage's local disk cannot hold.
+
+    Leaves headroom (5 % of the disk, at most 100 MB) so an upload never takes the last
+    bytes the database or the logs need. Storages without a local path (S3) pass.
+    """
+    try:
+        folder = storage.path("")
+    except NotImplementedError:
+        return
+    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)  # the storage folder may not exist yet
+    usage = shutil.disk_usage(folder)
+    reserve = min(100 * 1024 * 1024, usage.total // 20)
+    if size > usage.free - reserve:
+        raise ValidationError(
+            "The server has no room for this %(size)s file right now (%(free)s free). "
+            "Nothing was saved; please tell the Lectern team.",
+            code="no_room",
+            params={
+                "size": filesizeformat(size),
+                "free": filesizeformat(max(usage.free - reserve, 0)),
+            },
+        )
 
 
 def delete_file_on_commit(storage: Storage, name: str) -> None:
@@ -129,7 +166,26 @@ def delete_files_of_deleted_row(sender, instance, **kwargs) -> None:
             delete_file_on_commit(field.storage, str(instance.__dict__.get(field.attname) or ""))
 
 
-class PrivateFileSystemStorage(FileSystemStorage):
+class NoPartialFilesStorage(FileSystemStorage):
+    """Local storage where a failed write (disk full, say) leaves no partial file.
+
+    Django's FileSystemStorage keeps whatever it wrote before the error; this one
+    removes it and re-raises, so the row is never saved pointing at half a file.
+    """
+
+    def _save(self, name, content):
+        full_path = self.path(name)
+        existed = os.path.lexists(full_path)
+        try:
+            return super()._save(name, content)
+        except OSError:
+            if not existed:  # ours: O_EXCL made it in this call
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(full_path)
+            raise
+
+
+class PrivateFileSystemStorage(NoPartialFilesStorage):
     """Local storage for files that must never have a public URL (lesson videos).
 
     Rooted at ``settings.PRIVATE_MEDIA_ROOT``, read lazily so that a changed setting
@@ -152,3 +208,20 @@ class PrivateFileSystemStorage(FileSystemStorage):
 
     def url(self, name):
         raise ValueError("Private files have no URL; stream them through learning.streaming.")
+
+
+class NoPartialTemporaryFileUploadHandler(TemporaryFileUploadHandler):
+    """Spools big uploads to FILE_UPLOAD_TEMP_DIR like Django's handler, but a failed
+    write (the disk filled up) deletes the half-written temp file at once, instead of
+    whenever the error's traceback lets it be collected."""
+
+    def receive_data_chunk(self, raw_data, start):
+        try:
+            return super().receive_data_chunk(raw_data, start)
+        except OSError:
+            path = self.file.temporary_file_path()
+            with contextlib.suppress(OSError):
+                self.file.close()  # flushing may fail again on a full disk
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+            raise

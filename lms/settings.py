@@ -202,7 +202,7 @@ if AWS_STORAGE_BUCKET_NAME or AWS_PRIVATE_STORAGE_BUCKET_NAME:
 _default_storage = (
     {"BACKEND": "storages.backends.s3.S3Storage"}
     if AWS_STORAGE_BUCKET_NAME
-    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    else {"BACKEND": "lms.files.NoPartialFilesStorage"}
 )
 _private_storage = (
     {
@@ -242,6 +242,11 @@ THUMBNAIL_SIZE = (960, 540)
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
 # Django keeps uploads up to this size in memory; larger ones stream to a temp file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    # Like Django's, but a disk that fills up mid-upload leaves no temp file behind.
+    "lms.files.NoPartialTemporaryFileUploadHandler",
+]
 
 # How lesson video bytes leave the server (learning.streaming): "direct" (Django serves
 # them, with Range support), "nginx" (X-Accel-Redirect to VIDEO_ACCEL_PREFIX, an

@@ -47,3 +47,5 @@ if settings.BENCHMARK_ENDPOINTS:  # scripts/bench.py's yardstick; off unless ask
 
 if settings.DEBUG:  # production serves media from S3 or the web server
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler500 = "lms.views.server_error"

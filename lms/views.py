@@ -1,17 +1,21 @@
 import csv
 import logging
+import sys
 
 from django.contrib import admin
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from catalog.models import Course
 from catalog.views import categories_with_counts
 from lms import dashboard as dashboard_data
+from lms.files import is_out_of_room
 from lms.page_cache import public_page
 
 logger = logging.getLogger(__name__)
@@ -193,5 +197,29 @@ def healthz(request):
     response = JsonResponse(
         {"status": "ok" if healthy else "failing", **checks}, status=200 if healthy else 503
     )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# Seconds a client is asked to wait when the database is away (restart, failover).
+RETRY_AFTER_SECONDS = 10
+
+
+def server_error(request):
+    """handler500: a database that is restarting or unreachable is a 503, not a 500,
+    and a disk that filled up during an upload is a 507 that says so.
+
+    Django calls this inside its ``except`` block, so ``sys.exc_info()`` names the error.
+    Like Django's own handler, the page renders without the request (no context
+    processors, no session or user), so it cannot fail the same way again.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    elif is_out_of_room(error):  # a disk filled up while an upload was being written
+        response = HttpResponse(loader.get_template("507.html").render(), status=507)
+    else:
+        return defaults.server_error(request)
     response["Cache-Control"] = "no-store"
     return response

@@ -23,7 +23,7 @@ def manage(*args, env_overrides):
     dropped = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last is for tests only
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(env_overrides)
-    return subprocess.run(  # noqa: S603 (our own manage.py with a fixed argv)
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,

@@ -7,6 +7,7 @@
 (function () {
   const REPORT_EVERY_MS = 5000;
   const SEEK_JUMP = 1.5; // seconds between two timeupdates that mean "the viewer seeked"
+  const MAX_SEGMENT = 38; // the server takes at most 40 s of new play per report
 
   function init() {
     const video = document.getElementById("lesson-video");
@@ -47,7 +48,10 @@
         body: JSON.stringify(data),
         credentials: "same-origin",
       })
-        .then((response) => (response.ok ? response.json() : null))
+        .then((response) => {
+          if (!response.ok) throw new Error(`progress not saved: ${response.status}`);
+          return response.json();
+        })
         .then((result) => {
           if (result && result.completed_now && window.htmx) {
             // Refresh the status block (course %, button, completion) and the sidebar tick.
@@ -56,7 +60,16 @@
             });
           }
         })
-        .catch(() => {}); // offline for a moment: the next report carries the position
+        .catch(() => sendAgain(data));
+    }
+
+    // Not saved (offline, or the server briefly unavailable): if play went on from
+    // where that segment ended, the next report covers it again, within the limit.
+    function sendAgain(data) {
+      if (data.end === undefined || segmentStart === null) return;
+      if (Math.abs(segmentStart - data.end) < 0.01 && last - data.start <= MAX_SEGMENT) {
+        segmentStart = data.start;
+      }
     }
 
     video.addEventListener("playing", () => {
