@@ -18,10 +18,14 @@ def categories_with_counts():
     ).order_by("name")
 
 
-def get_visible_course(user, slug: str) -> Course:
-    """The course at ``slug`` if ``user`` may see it (drafts: owner and staff), else 404."""
+def get_visible_course(user, slug: str, **annotations) -> Course:
+    """The course at ``slug`` if ``user`` may see it (drafts: owner and staff), else 404.
+
+    ``annotations`` ride along in the same query (the player asks "enrolled?" so).
+    """
     course = get_object_or_404(
-        Course.objects.select_related("category", "instructor__profile"), slug=slug
+        Course.objects.select_related("category", "instructor__profile").annotate(**annotations),
+        slug=slug,
     )
     if not course.is_visible_to(user):
         raise Http404("No such course.")

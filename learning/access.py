@@ -1,11 +1,19 @@
 """Who may watch and who may learn a lesson: the rules every learning URL goes through."""
 
+from django.db.models import Exists, OuterRef
+
 from catalog.models import Course, Lesson
 from learning.models import Enrollment
 
 
 def is_enrolled(user, course: Course) -> bool:
     return user.is_authenticated and Enrollment.objects.filter(user=user, course=course).exists()
+
+
+def lessons_with_enrollment(user):
+    """Lessons with section and course, and ``enrolled`` (is ``user`` enrolled?): one query."""
+    enrolled = Enrollment.objects.filter(user=user.pk, course=OuterRef("section__course"))
+    return Lesson.objects.select_related("section__course").annotate(enrolled=Exists(enrolled))
 
 
 def enrollment_for(request, course: Course) -> Enrollment | None:

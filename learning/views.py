@@ -11,14 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog.models import Lesson
 from catalog.views import get_visible_course
 from learning import services, streaming
-from learning.access import can_learn, can_watch, is_enrolled
+from learning.access import can_learn, can_watch, lessons_with_enrollment
 from learning.certificates import render_pdf
 from learning.models import Certificate, Enrollment, LessonProgress, percent
 from lms.emails import absolute
-
-
-def get_lesson(lesson_pk: int) -> Lesson:
-    return get_object_or_404(Lesson.objects.select_related("section__course"), pk=lesson_pk)
 
 
 def get_lesson_in_course(course, lesson_pk: int) -> Lesson:
@@ -140,36 +136,44 @@ def counted_status(user, course, lesson, progress, **extra) -> dict:
 @login_required
 @require_GET
 def lesson(request, course_slug: str, lesson_pk: int):
-    course = get_visible_course(request.user, course_slug)
-    current = get_lesson_in_course(course, lesson_pk)
-    enrolled = is_enrolled(request.user, course)
-    if not can_watch(request.user, current, enrolled=enrolled):
+    """The player: five queries (user, course + "enrolled?", sections, lessons, progress)."""
+    enrolled = Enrollment.objects.filter(course=OuterRef("pk"), user=request.user.pk)
+    course = get_visible_course(request.user, course_slug, viewer_enrolled=Exists(enrolled))
+    sections = list(course.curriculum())
+    ordered = [item for section in sections for item in section.published_lessons]
+    current = next((item for item in ordered if item.pk == lesson_pk), None)
+    if current is None:  # unpublished: only its instructor and staff may open it
+        current = get_lesson_in_course(course, lesson_pk)
+    else:
+        current.section = next(s for s in sections if s.pk == current.section_id)
+        current.section.course = course
+    if not can_watch(request.user, current, enrolled=course.viewer_enrolled):
         messages.info(request, "Enrol in the course to watch its lessons.")
         return redirect(course)
-    learning = can_learn(request.user, current, enrolled=enrolled)
-    progress = (
-        LessonProgress.objects.filter(user=request.user, lesson=current).first()
+    learning = can_learn(request.user, current, enrolled=course.viewer_enrolled)
+    # Every progress row of this course at once: the current lesson's and the ticks.
+    rows = (
+        LessonProgress.objects.filter(user=request.user, lesson__section__course=course).defer(
+            "watched"
+        )
         if learning
-        else None
+        else []
     )
+    progress = next((row for row in rows if row.lesson_id == current.pk), None)
     if request.htmx and request.htmx.target == "lesson-status":
         context = counted_status(request.user, course, current, progress, oob=True)
         return render(request, "learning/lesson.html#lesson-status", context)
-    sections = list(course.curriculum())
-    ordered = [item for section in sections for item in section.published_lessons]
-    completed_ids = set(
-        LessonProgress.objects.filter(
-            user=request.user, lesson__in=[item.pk for item in ordered], completed_at__isnull=False
-        ).values_list("lesson_id", flat=True)
-    )
+    published_ids = {item.pk for item in ordered}
+    completed_ids = {
+        row.lesson_id for row in rows if row.completed_at and row.lesson_id in published_ids
+    }
     index = next((i for i, item in enumerate(ordered) if item.pk == current.pk), None)
-    done = len(completed_ids) if learning else 0
     context = {
         **status_context(
             course=course,
             lesson=current,
             progress=progress,
-            done=done,
+            done=len(completed_ids),
             learning=learning,
             user=request.user,
         ),
@@ -186,11 +190,7 @@ def lesson(request, course_slug: str, lesson_pk: int):
 
 def _learnable_lesson(request, lesson_pk: int) -> Lesson:
     """The lesson, with whether the user is enrolled, in one query; 403 unless learnable."""
-    enrolled = Enrollment.objects.filter(user=request.user, course=OuterRef("section__course"))
-    current = get_object_or_404(
-        Lesson.objects.select_related("section__course").annotate(enrolled=Exists(enrolled)),
-        pk=lesson_pk,
-    )
+    current = get_object_or_404(lessons_with_enrollment(request.user), pk=lesson_pk)
     if not can_learn(request.user, current, enrolled=current.enrolled):
         raise PermissionDenied("Enrol in the course to save progress in its lessons.")
     return current
@@ -266,14 +266,18 @@ def preview(request, course_slug: str, lesson_pk: int):
 
 @require_http_methods(["GET", "HEAD"])
 def stream(request, lesson_pk: int):
-    """The video bytes, for a viewer with a valid signed URL and the right to watch."""
-    current = get_lesson(lesson_pk)
+    """The video bytes, for a viewer with a valid signed URL and the right to watch.
+
+    The signature is checked first (a forged or expired link costs no lesson query);
+    the lesson and "enrolled?" then come in one query.
+    """
+    token = request.GET.get("t", "")
+    if not streaming.signature_is_valid(token, user=request.user, lesson_pk=lesson_pk):
+        raise PermissionDenied("This video link has expired or is not yours. Reload the page.")
+    current = get_object_or_404(lessons_with_enrollment(request.user), pk=lesson_pk)
     if not current.video:
         raise Http404("This lesson has no video.")
-    token = request.GET.get("t", "")
-    if not streaming.signature_is_valid(token, user=request.user, lesson=current):
-        raise PermissionDenied("This video link has expired or is not yours. Reload the page.")
-    if not can_watch(request.user, current):
+    if not can_watch(request.user, current, enrolled=current.enrolled):
         raise PermissionDenied("Enrol in the course to watch this lesson.")
     return streaming.video_response(request, current.video)
 

@@ -5,6 +5,11 @@ categories, tags and reviews bumps (after commit), so a published change shows a
 once; the timeout only bounds how stale enrolment counts may get. Anything personal
 is never cached: logged-in users, visitors with a session or pending messages, and
 responses that set cookies. When the cache is down the pages are simply rendered.
+
+A hit costs one cache round trip: the page is stored with the version it was rendered
+at, and the version and the page are fetched together. Each process also keeps the
+pages it served last (LOCAL_PAGES of them) and then asks the cache only for the
+version, which is what decides whether a copy may be served.
 """
 
 import functools
@@ -19,6 +24,8 @@ from django.http import HttpResponse
 
 logger = logging.getLogger(__name__)
 VERSION_KEY = "lectern:catalog-version"
+LOCAL_PAGES = 256
+_local_pages: dict[str, tuple[int, bytes, str]] = {}  # key -> (version, content, type)
 
 
 def catalog_version() -> int:
@@ -65,15 +72,15 @@ def public_page(view):
             return view(request, *args, **kwargs)
         # A full page and an HTMX fragment of the same URL are different responses.
         variant = f"htmx:{request.headers.get('HX-Target', '')}" if request.htmx else "page"
+        digest = hashlib.sha256(f"{request.get_full_path()}|{variant}".encode()).hexdigest()
+        key = f"lectern:page:{digest}"
         try:
-            digest = hashlib.sha256(f"{request.get_full_path()}|{variant}".encode()).hexdigest()
-            key = f"lectern:page:{catalog_version()}:{digest}"
-            cached = cache.get(key)
+            version, stored = _current_version_and_copy(key)
         except Exception:
             logger.warning("Page cache unavailable", exc_info=True)
             return view(request, *args, **kwargs)
-        if cached is not None:
-            content, content_type = cached
+        if version is not None and stored is not None and stored[0] == version:
+            _, content, content_type = stored
             response = HttpResponse(content, content_type=content_type)
             response["Vary"] = "Cookie, HX-Request"
             response["X-Page-Cache"] = "hit"
@@ -81,11 +88,38 @@ def public_page(view):
         response = view(request, *args, **kwargs)
         if hasattr(response, "render"):
             response = response.render()
-        if response.status_code == 200 and not response.cookies and not response.streaming:
+        cacheable = response.status_code == 200 and not response.cookies
+        if version is not None and cacheable and not response.streaming:
+            copy = (version, response.content, response["Content-Type"])
+            _remember(key, copy)
             try:
-                cache.set(key, (response.content, response["Content-Type"]), timeout)
+                cache.set(key, copy, timeout)
             except Exception:
                 logger.warning("Could not store a page in the cache", exc_info=True)
         return response
 
     return wrapped
+
+
+def _current_version_and_copy(key: str):
+    """The catalog version and the best copy of the page at ``key`` (maybe stale)."""
+    local = _local_pages.get(key)
+    if local is not None:
+        version = cache.get(VERSION_KEY)
+        if version is not None:
+            return version, local
+        return catalog_version(), None
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        return catalog_version(), None
+    stored = found.get(key)
+    if stored is not None:
+        _remember(key, stored)
+    return version, stored
+
+
+def _remember(key: str, copy: tuple) -> None:
+    if len(_local_pages) >= LOCAL_PAGES:
+        _local_pages.clear()  # crude but safe: the next hits refill it
+    _local_pages[key] = copy

@@ -1,10 +1,14 @@
 """Anonymous catalog pages are cached, invalidated by any catalog change, never personal."""
 
+import time
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from catalog.models import Course
 from catalog.tests.factories import published_course
+from lms.page_cache import VERSION_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +68,13 @@ def test_pages_still_render_when_the_cache_is_down(client, monkeypatch):
     monkeypatch.setattr(cache, "get", down)
     response = client.get(COURSES)
     assert response.status_code == 200 and "Still here" in response.content.decode()
+
+
+def test_a_copy_kept_by_this_process_yields_to_another_process_change(client):
+    """Each process keeps recent pages; the shared version still decides what is fresh."""
+    course = published_course(title="Old title")
+    assert "Old title" in client.get(COURSES).content.decode()  # kept here and in the cache
+    Course.objects.filter(pk=course.pk).update(title="New title")  # no signal in this process
+    cache.set(VERSION_KEY, time.time_ns(), None)  # what another process's bump looks like
+    page = client.get(COURSES)
+    assert "X-Page-Cache" not in page and "New title" in page.content.decode()
