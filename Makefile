@@ -7,7 +7,7 @@ PORT   ?= 8000
 WORKERS ?= 3
 MIGRATION_DB := $(CURDIR)/.migration-check.sqlite3
 
-.PHONY: run test lint serve setup clean migrations-reversible bench
+.PHONY: run test lint serve setup clean migrations-reversible bench loadtest loadtest-short
 
 # Create the virtualenv and install the runtime dependencies (again only when
 # requirements.txt changes).
@@ -59,7 +59,19 @@ test: lint migrations-reversible
 clean:
 	rm -rf $(VENV) staticfiles test-results
 
-## bench: serve with gunicorn (DEBUG=0) and load with wrk; writes docs/benchmarks/latest.md
+## bench: serve with gunicorn (DEBUG=0) and load with wrk (nginx for the streaming
+## comparison); writes docs/benchmarks/latest.md and latest.png
 bench: $(BIN)/.installed
-	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	command -v wrk >/dev/null && command -v nginx >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq wrk nginx-light)
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python scripts/bench.py
+
+## loadtest: 50 simulated students for 5 minutes, PostgreSQL restarted and Redis killed
+## under load; writes docs/benchmarks/loadtest.md (needs postgresql + redis-server)
+loadtest: $(BIN)/.installed
+	$(BIN)/python scripts/loadtest.py --students 50 --seconds 300 --report
+
+## loadtest-short: the same in the short form the suite runs (about 40 s)
+loadtest-short: $(BIN)/.installed
+	$(BIN)/python scripts/loadtest.py --students 12 --seconds 15 --down 3

@@ -1,36 +1,44 @@
 """Lectern's benchmark: serve with gunicorn as production would, load it with wrk.
 
     make bench                       # SQLite file in a temp folder, local-memory cache
-    make bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/lectern_bench REDIS_URL=redis://127.0.0.1:6379/2
+    make bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/lectern_bench \
+               REDIS_URL=redis://127.0.0.1:6379/2
 
-Measures, in one run and on one server setup (DEBUG=0, WhiteNoise, gunicorn):
-a bare Django view (the yardstick), the progress update (50 logged-in students) and
-video streaming through the protected view. Writes docs/benchmarks/latest.md.
-Bounded: each scenario runs BENCH_SECONDS (default 10) seconds on 127.0.0.1 only.
+Measures, in one run and on one server setup (DEBUG=0, WhiteNoise, gunicorn): a bare
+Django view (the yardstick), the anonymous home, catalog and course pages, the player and
+the progress update (50 logged-in students), the staff dashboard, and video streaming:
+through Django alone, and, where nginx is installed, through the production hand-off
+(nginx in front, Django checks the signed URL and answers X-Accel-Redirect) against nginx
+serving the same file directly, for files of BENCH_VIDEO_MB megabytes (default 8,128: a
+short clip and a lesson-length video; the hand-off costs a fixed Django request per file).
+Data: the demo plus ``generate_scale_data`` at BENCH_COURSES courses (default 500) with
+BENCH_STUDENTS students (default 2,000). Writes docs/benchmarks/latest.md and latest.png.
+Bounded: each scenario runs BENCH_SECONDS (default 10) seconds, with BENCH_CONNECTIONS
+(16) connections against BENCH_WORKERS (2 × cores + 1) gunicorn workers, on 127.0.0.1.
 """
 
 import json
 import os
-import platform
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
-PORT = int(os.environ.get("BENCH_PORT", "8765"))
-BASE = f"http://127.0.0.1:{PORT}"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import ROOT, Site, free_port, machine, temporary_folder
+
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str((os.cpu_count() or 1) * 2 + 1)))
+COURSES = int(os.environ.get("BENCH_COURSES", "500"))
+STUDENTS = int(os.environ.get("BENCH_STUDENTS", "2000"))
+VIDEO_MB = [int(mb) for mb in os.environ.get("BENCH_VIDEO_MB", "8,128").split(",")]
 OUT = ROOT / "docs" / "benchmarks" / "latest.md"
+CHART = OUT.with_suffix(".png")
+BARE = "Bare Django view (yardstick)"
 
 LUA_ROTATE = """
 local students = {}
@@ -46,10 +54,10 @@ end
 """
 
 
-def lua_for(kind: str, prep: dict) -> str:
+def lua_for(kind: str, prep: dict, sessions: list[dict] | None = None, video: int = 0) -> str:
     rows = "\n".join(
-        f'students[{i + 1}] = {{session="{s["session"]}", video="{s["video"]}"}}'
-        for i, s in enumerate(prep["students"])
+        f'students[{i + 1}] = {{session="{s["session"]}", video="{video_of(s, video)}"}}'
+        for i, s in enumerate(sessions or prep["students"])
     )
     if kind == "progress":
         extra = (
@@ -62,19 +70,24 @@ def lua_for(kind: str, prep: dict) -> str:
         )
     elif kind == "video":
         extra = 'return wrk.format("GET", s.video, headers)'
-    else:  # a page as a logged-in student
+    else:  # a page as a logged-in person
         extra = f'return wrk.format("GET", "{kind}", headers)'
     return LUA_ROTATE % {"students": rows, "csrf": prep["csrf"], "extra": extra}
 
 
-def run_wrk(path: str, script: str | None = None) -> dict:
+def video_of(student: dict, index: int) -> str:
+    videos = student.get("videos", [])
+    return videos[index] if index < len(videos) else ""
+
+
+def run_wrk(base: str, path: str, script: str | None = None) -> dict:
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "--timeout", "10s"]
     if script:
         lua = Path(tempfile.mkstemp(suffix=".lua")[1])
         lua.write_text(script)
         command += ["-s", str(lua)]
     output = subprocess.run(
-        [*command, BASE + path], capture_output=True, text=True, check=True
+        [*command, base + path], capture_output=True, text=True, check=True
     ).stdout
     return parse_wrk(output)
 
@@ -102,132 +115,233 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
-    return (
-        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}"
+NGINX_CONF = """
+worker_processes 2;
+%(user)s
+pid %(workdir)s/nginx.pid;
+error_log %(workdir)s/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    types { video/mp4 mp4; video/webm webm; }
+    client_body_temp_path %(workdir)s/nginx-body;
+    proxy_temp_path %(workdir)s/nginx-proxy;
+    upstream lectern { server 127.0.0.1:%(upstream)d; keepalive 16; }
+    server {
+        listen 127.0.0.1:%(port)d;
+        location /direct-videos/ { alias %(private)s/; }       # nginx alone: the yardstick
+        location /protected-videos/ { internal; alias %(private)s/; }  # as deploy/nginx.conf
+        location / {
+            proxy_pass http://lectern;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host 127.0.0.1;
+        }
+    }
+}
+"""
+
+
+class Nginx:
+    def __init__(self, workdir: Path, *, upstream: int, private: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.conf = workdir / "nginx.conf"
+        self.conf.write_text(
+            NGINX_CONF
+            % {
+                "user": "user root;" if os.geteuid() == 0 else "",  # the files are 0640
+                "workdir": workdir,
+                "upstream": upstream,
+                "port": self.port,
+                "private": private,
+            }
+        )
+
+    def start(self) -> None:
+        subprocess.run(["nginx", "-c", str(self.conf)], check=True)
+
+    def stop(self) -> None:
+        subprocess.run(["nginx", "-c", str(self.conf), "-s", "quit"], check=False)
+
+
+def scenario(results: dict, name: str, base: str, path: str, script: str | None = None):
+    run_wrk(base, path, script)  # warm-up pass, not recorded
+    r = results[name] = run_wrk(base, path, script)
+    print(
+        f"{name:52} {r['rps']:9.1f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  "
+        f"{r['bytes_per_s'] / 1024**2:8.1f} MiB/s  errors {r['errors']}",
+        flush=True,
     )
 
 
 def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
-    workdir = Path(tempfile.mkdtemp(prefix="lectern-bench-"))
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + "x" * 60,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "BENCHMARK_ENDPOINTS": "1",
-        "PRIVATE_MEDIA_ROOT": str(workdir / "private"),
-        "MEDIA_ROOT": str(workdir / "media"),
-        "LOG_LEVEL": "WARNING",
-    }
-    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
-    database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgres") else "SQLite"
-    cache = "Redis" if env.get("REDIS_URL") else "local memory"
-
-    def manage(*args) -> str:
-        return subprocess.run(
-            [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-        ).stdout
-
-    print(f"Preparing the database ({database}) in {workdir} …")
-    manage("migrate", "--noinput", "-v0")
-    manage("flush", "--noinput", "-v0")  # a fresh start: demo files live in a temp folder
-    manage("collectstatic", "--noinput", "-v0")
-    prep = json.loads(manage("bench_prepare", "--students", "50").strip().splitlines()[-1])
-
-    server = subprocess.Popen(
-        [
-            str(Path(PY).parent / "gunicorn"),
-            "lms.wsgi",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(WORKERS),
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
+    workdir = temporary_folder("lectern-bench-")
+    site = Site(workdir, port=free_port(), workers=WORKERS)
+    print(f"Preparing the database ({site.database}) in {workdir} …", flush=True)
+    site.prepare()
+    site.manage("generate_scale_data", "--courses", str(COURSES), "--students", str(STUDENTS))
+    prep = json.loads(
+        site.manage("bench_prepare", "--students", "50", "--video-mb", *map(str, VIDEO_MB))
+        .stdout.strip()
+        .splitlines()[-1]
     )
+    sizes = [f"{v['bytes'] / 1024**2:.0f} MB" for v in prep["videos"]]
+    results: dict[str, dict] = {}
+    nginx = None
     try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(BASE + "/bench/ok/", timeout=1)  # noqa: S310 (loopback)
-                break
-            except OSError:
-                time.sleep(0.2)
-        results = {}
-        scenarios = [
-            ("Bare Django view (yardstick)", "/bench/ok/", None),
-            ("Home (anonymous)", "/", None),
-            (
-                "Catalog search + filter (anonymous)",
-                "/courses/?q=python&price=free&sort=rating",
-                None,
-            ),
-            ("Course page (anonymous)", prep["course"], None),
-            ("Progress update (50 students, POST)", prep["progress"], lua_for("progress", prep)),
-            ("Player page (logged in)", prep["player"], lua_for(prep["player"], prep)),
-            (
-                f"Video streaming ({prep['video_bytes'] // 1024} KB file, direct)",
+        site.start()
+        base = site.base
+        staff = [{"session": prep["staff_session"]}]
+        scenario(results, BARE, base, "/bench/ok/")
+        scenario(results, "Home (anonymous)", base, "/")
+        scenario(
+            results,
+            "Catalog search + filter (anonymous)",
+            base,
+            "/courses/?q=python&price=free&sort=rating",
+        )
+        scenario(results, "Course page (anonymous)", base, prep["course"])
+        scenario(
+            results, "Player page (logged in)", base, prep["player"], lua_for(prep["player"], prep)
+        )
+        scenario(
+            results,
+            "Progress update (50 students, POST)",
+            base,
+            prep["progress"],
+            lua_for("progress", prep),
+        )
+        scenario(
+            results,
+            "Dashboard, 30 days (staff)",
+            base,
+            prep["dashboard"],
+            lua_for(prep["dashboard"], prep, staff),
+        )
+        for index, size in enumerate(sizes):
+            scenario(
+                results,
+                f"Video streaming, {size} file: Django alone",
+                base,
                 "/",
-                lua_for("video", prep),
-            ),
-        ]
-        for name, path, script in scenarios:
-            run_wrk(path, script)  # warm-up pass, not recorded
-            results[name] = run_wrk(path, script)
-            r = results[name]
-            print(
-                f"{name:42} {r['rps']:9.1f} req/s  p50 {r['p50']:7.2f} ms  "
-                f"p99 {r['p99']:7.2f} ms  {r['bytes_per_s'] / 1024**2:8.1f} MiB/s  "
-                f"errors {r['errors']}"
+                lua_for("video", prep, video=index),
             )
+        if shutil.which("nginx"):
+            # The production hand-off: restart gunicorn with VIDEO_DELIVERY=nginx behind it.
+            site.stop()
+            site.env.update(VIDEO_DELIVERY="nginx", VIDEO_ACCEL_PREFIX="/protected-videos/")
+            site.start()
+            nginx = Nginx(workdir, upstream=site.port, private=workdir / "private")
+            nginx.start()
+            for index, size in enumerate(sizes):
+                scenario(
+                    results,
+                    f"Video streaming, {size} file: nginx direct",
+                    nginx.base,
+                    f"/direct-videos/{prep['videos'][index]['name']}",
+                )
+                scenario(
+                    results,
+                    f"Video streaming, {size} file: nginx + X-Accel hand-off",
+                    nginx.base,
+                    "/",
+                    lua_for("video", prep, video=index),
+                )
+        else:
+            print("nginx is not installed: the hand-off comparison is left out")
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        if nginx:
+            nginx.stop()
+        site.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    write_report(results, database=database, cache=cache)
+    write_report(results, site=site)
+    write_chart(results)
 
 
-def write_report(results: dict, *, database: str, cache: str) -> None:
-    bare = results["Bare Django view (yardstick)"]["rps"] or 1
+def write_report(results: dict, *, site: Site) -> None:
+    bare = results[BARE]["rps"] or 1
     lines = [
         "# Lectern benchmark — latest run",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {machine()}",
         f"- Server: gunicorn, {WORKERS} sync workers, DEBUG=0, WhiteNoise; "
-        f"database {database}; cache {cache}",
+        f"database {site.database}; cache {site.cache}",
+        f"- Data: the demo + {COURSES} generated courses and {STUDENTS} students "
+        "(generate_scale_data); 50 logged-in benchmark students",
         f"- Load: wrk, 2 threads, {CONNECTIONS} connections, {SECONDS} s per scenario after "
         "a warm-up pass, from the same machine (127.0.0.1)",
         "",
-        "| scenario | requests/s | p50 ms | p99 ms | MiB/s | non-2xx | ratio to bare view |",
+        "| scenario | requests/s | p50 ms | p99 ms | MiB/s | non-2xx | ratio |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in results.items():
+        direct = direct_for(results, name)
+        if direct:
+            ratio = f"{r['bytes_per_s'] / (direct['bytes_per_s'] or 1):.0%} of nginx direct"
+        else:
+            ratio = f"{r['rps'] / bare:.0%} of bare"
         lines.append(
             f"| {name} | {r['rps']:.1f} | {r['p50']:.2f} | {r['p99']:.2f} | "
-            f"{r['bytes_per_s'] / 1024**2:.1f} | {r['errors']} | {r['rps'] / bare:.0%} |"
+            f"{r['bytes_per_s'] / 1024**2:.1f} | {r['errors']} | {ratio} |"
         )
-    lines += ["", "Made by `make bench` (scripts/bench.py)."]
+    lines += [
+        "",
+        "Ratios: pages to the bare view's requests/s; streaming to nginx serving the same "
+        "file directly, in bytes/s.",
+        "",
+        f"![Requests per second as a share of the bare view]({CHART.name})",
+        "",
+        "Made by `make bench` (scripts/bench.py).",
+    ]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(lines) + "\n")
     print(f"Written to {OUT.relative_to(ROOT)}")
+
+
+def direct_for(results: dict, name: str) -> dict | None:
+    """For a streaming row, the row of nginx serving the same file directly."""
+    if not name.startswith("Video streaming"):
+        return None
+    return results.get(name.split(": ")[0] + ": nginx direct")
+
+
+def write_chart(results: dict) -> None:
+    """A horizontal bar chart of the ratios, with the targets marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    bare = results[BARE]["rps"] or 1
+    targets = {"anonymous": 50, "Player": 25, "Progress": 40, "hand-off": 90}
+    names, values, goals = [], [], []
+    for name, r in results.items():
+        if name == BARE or name.endswith("nginx direct"):
+            continue
+        direct = direct_for(results, name)
+        value = r["bytes_per_s"] / (direct["bytes_per_s"] or 1) if direct else r["rps"] / bare
+        names.append(name + (" (vs nginx direct)" if direct else ""))
+        values.append(value * 100)
+        goals.append(next((t for key, t in targets.items() if key in name), None))
+    figure, axes = pyplot.subplots(figsize=(10, 0.55 * len(names) + 1.4), dpi=110)
+    bars = axes.barh(names[::-1], values[::-1], color="#3b5bdb")
+    for bar, goal in zip(bars, goals[::-1], strict=True):
+        if goal is not None:
+            y = bar.get_y()
+            axes.plot([goal, goal], [y, y + bar.get_height()], color="#c92a2a", lw=2)
+    axes.bar_label(bars, fmt="%.0f %%", padding=3)
+    axes.set_xlabel("% of the yardstick: the bare Django view; for streaming, nginx direct")
+    axes.set_title("Lectern — make bench (red ticks: targets)")
+    axes.set_xlim(0, max([*values, 100]) * 1.15)
+    figure.tight_layout()
+    figure.savefig(CHART)
+    print(f"Chart: {CHART.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

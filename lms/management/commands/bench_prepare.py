@@ -1,25 +1,39 @@
 """Prepare a database for scripts/bench.py and print what the load generator needs.
 
 Creates (idempotently) the demo data and N benchmark students enrolled in the first
-free demo course, logs each in (a real session), and prints JSON: their session cookies,
-a CSRF secret, the progress URL and a signed video URL per student.
+free demo course (or, with --no-enroll, in nothing: the load test enrols them through the
+site), logs each in (a real session), and prints JSON: their session cookies, a CSRF
+secret, the progress URL, a signed video URL per student, the free courses with their
+lessons, and a staff session for the dashboard.
 """
 
 import json
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
 
 from accounts.models import User
-from catalog.models import Course
+from catalog.models import Course, Lesson
 from learning import services, streaming
 
 BENCH_PREFIX = "bench-student-"
+
+
+def logged_in_session(user) -> str:
+    """A real session for ``user``, as a login would create; returns its key."""
+    session = import_string(settings.SESSION_ENGINE + ".SessionStore")()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
 
 
 class Command(BaseCommand):
@@ -27,12 +41,30 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--students", type=int, default=50)
+        parser.add_argument(
+            "--no-enroll", dest="enroll", action="store_false", help="leave them unenrolled"
+        )
+        parser.add_argument(
+            "--video-mb",
+            type=int,
+            nargs="*",
+            default=[],
+            help="video files of these sizes for the streaming benchmark (one lesson each)",
+        )
 
-    def handle(self, *args, students, **options):
+    def handle(self, *args, students, enroll, video_mb, **options):
         call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
         course = Course.objects.published().filter(price=0).order_by("published_at").first()
-        lesson = course.published_lessons().order_by("section__order", "order").first()
-        store = import_string(settings.SESSION_ENGINE + ".SessionStore")
+        lessons = list(course.published_lessons().order_by("section__order", "order"))
+        lesson = lessons[0]
+        sized = lessons[: len(video_mb)]
+        for size, padded in zip(video_mb, sized, strict=True):
+            # Streaming speed is measured in bytes/s on video-sized files; the bytes after
+            # the clip are padding (the stream views never parse the file).
+            clip = padded.video.read()
+            padded.video.close()
+            padding = b"\0" * max(size * 1024 * 1024 - len(clip), 0)
+            padded.video.save(f"bench-{size}mb.mp4", ContentFile(clip + padding))
         csrf_secret = get_random_string(32)
         people = []
         for n in range(students):
@@ -42,28 +74,54 @@ class Command(BaseCommand):
             if created:
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
-            services.enroll(user=user, course=course)
-            session = store()
-            session[SESSION_KEY] = str(user.pk)
-            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            session.create()
+            if enroll:
+                services.enroll(user=user, course=course)
             people.append(
                 {
-                    "session": session.session_key,
+                    "email": user.email,
+                    "session": logged_in_session(user),
                     "video": streaming.stream_url(user=user, lesson=lesson),
+                    "videos": [streaming.stream_url(user=user, lesson=v) for v in sized],
                 }
             )
+        free = (
+            Course.objects.published()
+            .filter(price=0)
+            .order_by("pk")
+            .prefetch_related(
+                Prefetch(
+                    "sections__lessons",
+                    Lesson.objects.filter(is_published=True).exclude(video=""),
+                )
+            )
+        )
+        staff = (
+            User.objects.filter(is_superuser=True).first()
+            or User.objects.filter(is_staff=True).first()
+        )
         self.stdout.write(
             json.dumps(
                 {
                     "csrf": csrf_secret,
                     "progress": reverse("learning:progress", args=[lesson.pk]),
                     "duration": lesson.duration,
-                    "video_bytes": lesson.video.size,
+                    "videos": [{"bytes": v.video.size, "name": v.video.name} for v in sized],
                     "course": reverse("catalog:course", args=[course.slug]),
                     "player": reverse("learning:lesson", args=[course.slug, lesson.pk]),
                     "students": people,
+                    "courses": [
+                        {
+                            "slug": c.slug,
+                            "lessons": [
+                                {"pk": lesson.pk, "duration": lesson.duration}
+                                for section in c.sections.all()
+                                for lesson in section.lessons.all()
+                            ],
+                        }
+                        for c in free
+                    ],
+                    "dashboard": reverse("dashboard"),
+                    "staff_session": logged_in_session(staff),
                 }
             )
         )

@@ -1,0 +1,256 @@
+"""What the benchmark, the load test and the fault tests share.
+
+``Site`` serves Lectern the way production does (gunicorn, DEBUG=0, WhiteNoise) from a
+temporary folder; ``ThrowawayPostgres`` and ``ThrowawayRedis`` are private servers on
+their own ports that a fault test may stop and start without touching the machine's.
+Everything listens on 127.0.0.1 only.
+"""
+
+import contextlib
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def free_port() -> int:
+    """A port nobody listens on now (the kernel's pick), so two runs never collide."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check, *, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not come up within {seconds:.0f} s")
+
+
+class Site:
+    """Lectern under gunicorn on 127.0.0.1:port, its files and database in ``workdir``."""
+
+    def __init__(self, workdir: Path, *, port: int, workers: int, env: dict | None = None):
+        self.workdir = workdir
+        self.port = port
+        self.workers = workers
+        self.base = f"http://127.0.0.1:{port}"
+        self.server: subprocess.Popen | None = None
+        self.env = {
+            **os.environ,
+            "DEBUG": "0",
+            "SECRET_KEY": "harness-" + "x" * 60,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",
+            "BENCHMARK_ENDPOINTS": "1",
+            "PRIVATE_MEDIA_ROOT": str(workdir / "private"),
+            "MEDIA_ROOT": str(workdir / "media"),
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "LOG_LEVEL": "WARNING",
+            **(env or {}),
+        }
+        self.env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'site.sqlite3'}")
+        self.log = workdir / "gunicorn.log"
+
+    @property
+    def database(self) -> str:
+        return "PostgreSQL" if self.env["DATABASE_URL"].startswith("postgres") else "SQLite"
+
+    @property
+    def cache(self) -> str:
+        return "Redis" if self.env.get("REDIS_URL") else "local memory"
+
+    def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [PY, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=check,
+            capture_output=True,
+            text=True,
+        )
+
+    def prepare(self) -> None:
+        self.manage("migrate", "--noinput", "-v0")
+        self.manage("flush", "--noinput", "-v0")  # a fresh start: demo files live in workdir
+        self.manage("collectstatic", "--noinput", "-v0")
+
+    def start(self) -> None:
+        self.server = subprocess.Popen(
+            [
+                str(Path(PY).parent / "gunicorn"),
+                "lms.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--no-control-socket",
+                "--log-level",
+                "warning",
+                "--timeout",
+                "60",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self._answers, seconds=30, what="gunicorn")
+
+    def _answers(self) -> bool:
+        try:
+            urllib.request.urlopen(self.base + "/bench/ok/", timeout=1)  # noqa: S310 (loopback)
+        except OSError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        if self.server and self.server.poll() is None:
+            self.server.send_signal(signal.SIGTERM)
+            self.server.wait(timeout=30)
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of our own in ``workdir`` (initdb + pg_ctl), trust auth."""
+
+    def __init__(self, workdir: Path, *, port: int | None = None):
+        self.port = port or free_port()
+        self.data = workdir / "pgdata"
+        self.logfile = workdir / "postgres.log"
+        self.bin = self.find_bin()
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/lectern"
+
+    @staticmethod
+    def find_bin() -> Path | None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        if found:
+            return found[-1].parent
+        pg_ctl = shutil.which("pg_ctl")
+        return Path(pg_ctl).parent if pg_ctl else None
+
+    def _run(self, *command: str) -> None:
+        # PostgreSQL refuses to run as root: run its tools as the postgres user then.
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True, text=True)
+
+    def start(self) -> None:
+        if self.bin is None:
+            raise RuntimeError("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+        if not self.data.exists():
+            self.data.mkdir(parents=True)
+            if os.geteuid() == 0:
+                shutil.chown(self.data, "postgres", "postgres")
+                shutil.chown(self.data.parent, "postgres")
+            self._run(
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+            )
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data} "
+            "-c fsync=on -c synchronous_commit=on -c max_connections=200"
+        )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.logfile),
+            "-o",
+            options,
+            "-w",
+            "start",
+        )
+        createdb = ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"]
+        exists = subprocess.run(
+            [*createdb, "-tAc", "SELECT 1 FROM pg_database WHERE datname='lectern'"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        if "1" not in exists.stdout:
+            subprocess.run(
+                [*createdb, "-c", "CREATE DATABASE lectern"], check=True, capture_output=True
+            )
+
+    def stop(self, mode: str = "immediate") -> None:
+        """``immediate`` is a crash as far as clients can tell: no goodbye, WAL replay."""
+        if self.data.exists():
+            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def stop_quietly(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            self.stop("fast")
+
+
+NO_PERSISTENCE = ["--save", "", "--appendonly", "no"]
+
+
+class ThrowawayRedis:
+    """A Redis of our own on ``port`` that keeps nothing on disk."""
+
+    def __init__(self, *, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        if not shutil.which("redis-server"):
+            raise RuntimeError("redis-server is not installed")
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), *NO_PERSISTENCE],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self._answers, seconds=10, what="Redis")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()  # gone at once, as in a crash
+            self.process.wait(timeout=10)
+
+
+def temporary_folder(prefix: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    folder.chmod(0o755)  # the postgres user must reach a throwaway cluster inside
+    return folder
