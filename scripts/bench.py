@@ -1,8 +1,8 @@
 """Lectern's benchmark: serve with gunicorn as production would, load it with wrk.
 
-    make bench                       # SQLite file in a temp folder, local-memory cache
+    make bench        # throwaway PostgreSQL + Redis when installed, else SQLite + memory
     make bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/lectern_bench \
-               REDIS_URL=redis://127.0.0.1:6379/2
+               REDIS_URL=redis://127.0.0.1:6379/2      # servers of your own (emptied)
 
 Measures, in one run and on one server setup (DEBUG=0, WhiteNoise, gunicorn): a bare
 Django view (the yardstick), the anonymous home, catalog and course pages, the player and
@@ -28,7 +28,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import ROOT, Site, free_port, machine, temporary_folder
+from harness import (
+    ROOT,
+    Site,
+    ThrowawayPostgres,
+    ThrowawayRedis,
+    free_port,
+    machine,
+    temporary_folder,
+)
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
@@ -38,6 +46,7 @@ STUDENTS = int(os.environ.get("BENCH_STUDENTS", "2000"))
 VIDEO_MB = [int(mb) for mb in os.environ.get("BENCH_VIDEO_MB", "8,128").split(",")]
 OUT = ROOT / "docs" / "benchmarks" / "latest.md"
 CHART = OUT.with_suffix(".png")
+RAW = OUT.with_suffix(".json")
 BARE = "Bare Django view (yardstick)"
 
 LUA_ROTATE = """
@@ -181,7 +190,18 @@ def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
     workdir = temporary_folder("lectern-bench-")
-    site = Site(workdir, port=free_port(), workers=WORKERS)
+    services, env = [], {}
+    # PostgreSQL and Redis when available: the ones named by DATABASE_URL/REDIS_URL, or
+    # else throwaway servers of the harness's own; SQLite and local memory otherwise.
+    if "DATABASE_URL" not in os.environ and ThrowawayPostgres.find_bin():
+        services.append(ThrowawayPostgres(workdir))
+        env["DATABASE_URL"] = services[-1].url
+    if "REDIS_URL" not in os.environ and shutil.which("redis-server"):
+        services.append(ThrowawayRedis())
+        env["REDIS_URL"] = services[-1].url
+    for service in services:
+        service.start()
+    site = Site(workdir, port=free_port(), workers=WORKERS, env=env)
     print(f"Preparing the database ({site.database}) in {workdir} …", flush=True)
     site.prepare()
     site.manage("generate_scale_data", "--courses", str(COURSES), "--students", str(STUDENTS))
@@ -258,24 +278,41 @@ def main() -> None:
         if nginx:
             nginx.stop()
         site.stop()
+        for service in services:
+            service.stop_quietly()
         shutil.rmtree(workdir, ignore_errors=True)
-    write_report(results, site=site)
+    description = {
+        "machine": machine(),
+        "server": f"gunicorn, {WORKERS} sync workers, DEBUG=0, WhiteNoise; database "
+        f"{site.database}; cache {site.cache}"
+        + (" (throwaway servers of the harness)" if services else ""),
+        "data": f"the demo + {COURSES} generated courses and {STUDENTS} students "
+        "(generate_scale_data); 50 logged-in benchmark students",
+        "load": f"wrk, 2 threads, {CONNECTIONS} connections, {SECONDS} s per scenario after "
+        "a warm-up pass, from the same machine (127.0.0.1)",
+    }
+    RAW.write_text(json.dumps({**description, "results": results}, indent=1))
+    write_report(results, **description)
     write_chart(results)
 
 
-def write_report(results: dict, *, site: Site) -> None:
+def redraw() -> None:
+    """Rewrite the table and the chart from the last run's raw figures (latest.json)."""
+    raw = json.loads(RAW.read_text())
+    write_report(**raw)
+    write_chart(raw["results"])
+
+
+def write_report(results: dict, *, machine: str, server: str, data: str, load: str) -> None:
     bare = results[BARE]["rps"] or 1
     lines = [
         "# Lectern benchmark — latest run",
         "",
-        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {machine()}",
-        f"- Server: gunicorn, {WORKERS} sync workers, DEBUG=0, WhiteNoise; "
-        f"database {site.database}; cache {site.cache}",
-        f"- Data: the demo + {COURSES} generated courses and {STUDENTS} students "
-        "(generate_scale_data); 50 logged-in benchmark students",
-        f"- Load: wrk, 2 threads, {CONNECTIONS} connections, {SECONDS} s per scenario after "
-        "a warm-up pass, from the same machine (127.0.0.1)",
+        f"- Date: {datetime.fromtimestamp(RAW.stat().st_mtime, UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {machine}",
+        f"- Server: {server}",
+        f"- Data: {data}",
+        f"- Load: {load}",
         "",
         "| scenario | requests/s | p50 ms | p99 ms | MiB/s | non-2xx | ratio |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -329,14 +366,14 @@ def write_chart(results: dict) -> None:
         names.append(name + (" (vs nginx direct)" if direct else ""))
         values.append(value * 100)
         goals.append(next((t for key, t in targets.items() if key in name), None))
-    figure, axes = pyplot.subplots(figsize=(10, 0.55 * len(names) + 1.4), dpi=110)
+    figure, axes = pyplot.subplots(figsize=(12, 0.55 * len(names) + 1.4), dpi=110)
     bars = axes.barh(names[::-1], values[::-1], color="#3b5bdb")
     for bar, goal in zip(bars, goals[::-1], strict=True):
         if goal is not None:
             y = bar.get_y()
             axes.plot([goal, goal], [y, y + bar.get_height()], color="#c92a2a", lw=2)
     axes.bar_label(bars, fmt="%.0f %%", padding=3)
-    axes.set_xlabel("% of the yardstick: the bare Django view; for streaming, nginx direct")
+    axes.set_xlabel("% of the bare view's requests/s; streaming: % of nginx direct's bytes/s")
     axes.set_title("Lectern — make bench (red ticks: targets)")
     axes.set_xlim(0, max([*values, 100]) * 1.15)
     figure.tight_layout()
@@ -345,4 +382,4 @@ def write_chart(results: dict) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    redraw() if sys.argv[1:] == ["--redraw"] else main()

@@ -249,6 +249,8 @@ class ThrowawayRedis:
             self.process.kill()  # gone at once, as in a crash
             self.process.wait(timeout=10)
 
+    stop_quietly = stop
+
 
 def temporary_folder(prefix: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=prefix))

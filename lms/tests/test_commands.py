@@ -1,10 +1,15 @@
-"""The demo loader and the scale-data generator."""
+"""The demo loader, the scale-data generator and the load test's checker."""
+
+import json
+from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from catalog.models import Course, Lesson
+from catalog.tests.factories import published_course
+from learning import services
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +69,42 @@ def test_generate_scale_data_with_learners():
     )
     # Spread over the period, not all stamped "now".
     assert Enrollment.objects.values("created_at").distinct().count() > 1
+
+
+def acknowledged(tmp_path, reports) -> str:
+    path = tmp_path / "acknowledged.json"
+    path.write_text(json.dumps(reports))
+    return str(path)
+
+
+def test_load_check_passes_when_every_acknowledged_report_is_stored(tmp_path, student):
+    course = published_course()
+    lesson = course.published_lessons().first()
+    services.enroll(user=student, course=course)
+    services.record_progress(user=student, lesson=lesson, position=4, segment=(0, 4))
+    services.record_progress(user=student, lesson=lesson, position=8, segment=(4, 8))
+    reports = [
+        {"email": student.email, "lesson": lesson.pk, "start": 0, "end": 4, "completed": False},
+        {"email": student.email, "lesson": lesson.pk, "start": 4, "end": 8, "completed": False},
+    ]
+    out = StringIO()
+    call_command("load_check", acknowledged(tmp_path, reports), stdout=out)
+    assert "All 2 acknowledged progress reports are stored" in out.getvalue()
+
+
+def test_load_check_fails_on_lost_progress_and_drifted_counts(tmp_path, student):
+    course = published_course()
+    lesson = course.published_lessons().first()
+    services.enroll(user=student, course=course)
+    services.record_progress(user=student, lesson=lesson, position=4, segment=(0, 4))
+    Course.objects.filter(pk=course.pk).update(enrollment_count=5)  # drifted
+    reports = [
+        {"email": student.email, "lesson": lesson.pk, "start": 4, "end": 8, "completed": True},
+    ]
+    out = StringIO()
+    with pytest.raises(CommandError, match="problem"):
+        call_command("load_check", acknowledged(tmp_path, reports), stdout=out)
+    problems = out.getvalue()
+    assert "segment 4–8 acknowledged but missing" in problems
+    assert "completion lost" in problems
+    assert f"course {course.pk}: enrolment count 5, enrolments 1" in problems
