@@ -181,7 +181,7 @@ class LessonAdminForm(forms.ModelForm):
         upload = self.cleaned_data.get("video")
         if upload and hasattr(upload, "content_type"):  # a new upload
             self._video_info = inspect_video(upload)
-            ensure_room(Lesson.video.field.storage, upload.size)
+            ensure_room(Lesson.video.field.storage, upload)
         return upload
 
     def clean(self):

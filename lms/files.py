@@ -6,6 +6,7 @@ import io
 import logging
 import os
 import shutil
+import tempfile
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.core.files.storage import FileSystemStorage, Storage
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils._os import safe_makedirs
 from django.utils.functional import cached_property
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -28,32 +30,6 @@ NO_ROOM_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 def is_out_of_room(error: BaseException | None) -> bool:
     return isinstance(error, OSError) and error.errno in NO_ROOM_ERRNOS
-
-
-def ensure_room(storage: Storage, size: int) -> None:
-    """Refuse, before anything is written, a file the storage's local disk cannot hold.
-
-    Leaves headroom (5 % of the disk, at most 100 MB) so an upload never takes the last
-    bytes the database or the logs need. Storages without a local path (S3) pass.
-    """
-    try:
-        folder = storage.path("")
-    except NotImplementedError:
-        return
-    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
-        folder = os.path.dirname(folder)  # the storage folder may not exist yet
-    usage = shutil.disk_usage(folder)
-    reserve = min(100 * 1024 * 1024, usage.total // 20)
-    if size > usage.free - reserve:
-        raise ValidationError(
-            "The server has no room for this %(size)s file right now (%(free)s free). "
-            "Nothing was saved; please tell the Lectern team.",
-            code="no_room",
-            params={
-                "size": filesizeformat(size),
-                "free": filesizeformat(max(usage.free - reserve, 0)),
-            },
-        )
 
 
 def delete_file_on_commit(storage: Storage, name: str) -> None:
@@ -72,6 +48,38 @@ def delete_file_on_commit(storage: Storage, name: str) -> None:
             logger.exception("Could not delete %s", name)
 
     transaction.on_commit(_delete)
+
+
+def ensure_room(storage: Storage, upload) -> None:
+    """Refuse, before anything is written, an upload the storage's local disk cannot hold.
+
+    Leaves headroom (5 % of the disk, at most 100 MB) so an upload never takes the last
+    bytes the database or the logs need. Storages without a local path (S3) pass, and so
+    does an upload already spooled to the same filesystem (it is linked, not copied).
+    Several uploads in one request are each checked alone; if together they do not fit,
+    the write fails cleanly (NoPartialFilesStorage) and the request ends in a 507 page.
+    """
+    try:
+        folder = storage.path("")
+    except NotImplementedError:
+        return
+    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)  # the storage folder may not exist yet
+    spooled = getattr(upload, "temporary_file_path", None)
+    if spooled and os.stat(spooled()).st_dev == os.stat(folder).st_dev:
+        return
+    usage = shutil.disk_usage(folder)
+    reserve = min(100 * 1024 * 1024, usage.total // 20)
+    if upload.size > usage.free - reserve:
+        raise ValidationError(
+            "The server has no room for this %(size)s file right now (%(free)s free). "
+            "Nothing was saved; please tell the Lectern team.",
+            code="no_room",
+            params={
+                "size": filesizeformat(upload.size),
+                "free": filesizeformat(max(usage.free - reserve, 0)),
+            },
+        )
 
 
 def process_image(upload, *, max_bytes: int, max_side: int, box: tuple[int, int], crop: bool):
@@ -167,22 +175,56 @@ def delete_files_of_deleted_row(sender, instance, **kwargs) -> None:
 
 
 class NoPartialFilesStorage(FileSystemStorage):
-    """Local storage where a failed write (disk full, say) leaves no partial file.
+    """Local storage whose files appear whole or not at all.
 
-    Django's FileSystemStorage keeps whatever it wrote before the error; this one
-    removes it and re-raises, so the row is never saved pointing at half a file.
+    Django's FileSystemStorage writes in place and keeps what it wrote when the disk
+    fills up. Here the bytes go to a hidden staging file beside the target, which is
+    then hard-linked into place under a free name (``os.link`` refuses a name that
+    exists, as ``O_EXCL`` does); a failed write removes only the staging file this call
+    made. An upload Django already spooled to disk on the same filesystem is linked as
+    it is: no copy, no extra space.
     """
 
     def _save(self, name, content):
-        full_path = self.path(name)
-        existed = os.path.lexists(full_path)
+        directory = os.path.dirname(self.path(name))
+        if self.directory_permissions_mode is not None:
+            safe_makedirs(directory, self.directory_permissions_mode, exist_ok=True)
+        else:
+            os.makedirs(directory, exist_ok=True)
+        source, staged = self._source_for(content, directory)
         try:
-            return super()._save(name, content)
-        except OSError:
-            if not existed:  # ours: O_EXCL made it in this call
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(full_path)
+            while True:
+                full_path = self.path(name)
+                try:
+                    os.link(source, full_path)
+                    break
+                except FileExistsError:
+                    name = self.get_available_name(name)
+        finally:
+            if staged:
+                with contextlib.suppress(OSError):
+                    os.remove(source)
+        os.chmod(full_path, self.file_permissions_mode or 0o644)
+        return os.path.relpath(full_path, self.location).replace("\\", "/")
+
+    @staticmethod
+    def _source_for(content, directory: str) -> tuple[str, bool]:
+        """A complete file on ``directory``'s filesystem holding ``content``, and
+        whether it is a staging file of ours (to remove once linked)."""
+        if hasattr(content, "temporary_file_path"):
+            spooled = content.temporary_file_path()
+            if os.stat(spooled).st_dev == os.stat(directory).st_dev:
+                return spooled, False
+        fd, staging = tempfile.mkstemp(dir=directory, prefix=".partial-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in content.chunks():
+                    out.write(chunk.encode() if isinstance(chunk, str) else chunk)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(staging)
             raise
+        return staging, True
 
 
 class PrivateFileSystemStorage(NoPartialFilesStorage):
@@ -212,16 +254,26 @@ class PrivateFileSystemStorage(NoPartialFilesStorage):
 
 class NoPartialTemporaryFileUploadHandler(TemporaryFileUploadHandler):
     """Spools big uploads to FILE_UPLOAD_TEMP_DIR like Django's handler, but a failed
-    write (the disk filled up) deletes the half-written temp file at once, instead of
-    whenever the error's traceback lets it be collected."""
+    write (the disk filled up, also on the last flush) deletes the half-written temp
+    file at once, instead of whenever the error's traceback lets it be collected."""
 
     def receive_data_chunk(self, raw_data, start):
         try:
             return super().receive_data_chunk(raw_data, start)
         except OSError:
-            path = self.file.temporary_file_path()
-            with contextlib.suppress(OSError):
-                self.file.close()  # flushing may fail again on a full disk
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(path)
+            self._discard()
             raise
+
+    def file_complete(self, file_size):
+        try:
+            return super().file_complete(file_size)  # seek(0) flushes the last bytes
+        except OSError:
+            self._discard()
+            raise
+
+    def _discard(self) -> None:
+        path = self.file.temporary_file_path()
+        with contextlib.suppress(OSError):
+            self.file.close()  # flushing may fail again on a full disk
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
