@@ -2,14 +2,16 @@
 
 Keys carry a *catalog version* that every change to courses, sections, lessons,
 categories, tags and reviews bumps (after commit), so a published change shows at
-once; the timeout only bounds how stale enrolment counts may get. Anything personal
+once; the timeout bounds how stale what changes without a bump may get (enrolment
+counts, helpful votes). Anything personal
 is never cached: logged-in users, visitors with a session or pending messages, and
 responses that set cookies. When the cache is down the pages are simply rendered.
 
 A hit costs one cache round trip: the page is stored with the version it was rendered
-at, and the version and the page are fetched together. Each process also keeps the
-pages it served last (LOCAL_PAGES of them) and then asks the cache only for the
-version, which is what decides whether a copy may be served.
+at and the time it expires, and the version and the page are fetched together. Each
+process also keeps the pages it served last (LOCAL_PAGES of them) until that same
+expiry, and then asks the cache only for the version, which decides whether a copy
+may be served. Either way no copy outlives PUBLIC_PAGE_CACHE_SECONDS from rendering.
 """
 
 import functools
@@ -25,7 +27,8 @@ from django.http import HttpResponse
 logger = logging.getLogger(__name__)
 VERSION_KEY = "lectern:catalog-version"
 LOCAL_PAGES = 256
-_local_pages: dict[str, tuple[int, bytes, str]] = {}  # key -> (version, content, type)
+# key -> (version, content, content type, expires at: time.time())
+_local_pages: dict[str, tuple[int, bytes, str, float]] = {}
 
 
 def catalog_version() -> int:
@@ -80,7 +83,7 @@ def public_page(view):
             logger.warning("Page cache unavailable", exc_info=True)
             return view(request, *args, **kwargs)
         if version is not None and stored is not None and stored[0] == version:
-            _, content, content_type = stored
+            _, content, content_type, _ = stored
             response = HttpResponse(content, content_type=content_type)
             response["Vary"] = "Cookie, HX-Request"
             response["X-Page-Cache"] = "hit"
@@ -90,7 +93,7 @@ def public_page(view):
             response = response.render()
         cacheable = response.status_code == 200 and not response.cookies
         if version is not None and cacheable and not response.streaming:
-            copy = (version, response.content, response["Content-Type"])
+            copy = (version, response.content, response["Content-Type"], time.time() + timeout)
             _remember(key, copy)
             try:
                 cache.set(key, copy, timeout)
@@ -102,8 +105,12 @@ def public_page(view):
 
 
 def _current_version_and_copy(key: str):
-    """The catalog version and the best copy of the page at ``key`` (maybe stale)."""
+    """The catalog version and the copy of the page at ``key`` (of any version) if one
+    has not expired."""
     local = _local_pages.get(key)
+    if local is not None and local[3] <= time.time():
+        _local_pages.pop(key, None)
+        local = None
     if local is not None:
         version = cache.get(VERSION_KEY)
         if version is not None:

@@ -262,8 +262,8 @@ LESSON_COMPLETE_RATIO = env.float("LESSON_COMPLETE_RATIO", default=0.9)
 CURRENCY = env.str("CURRENCY", default="USD")
 CATALOG_PAGE_SIZE = 12
 # Anonymous catalog pages are cached whole for this long (0 turns it off); any catalog
-# change invalidates them at once (lms.page_cache), so this only bounds how stale the
-# enrolment counts they show may be.
+# change invalidates them at once (lms.page_cache), so this bounds how stale what
+# changes without one may be: enrolment counts, helpful votes, instructors' names.
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=60)
 REVIEWS_PAGE_SIZE = 10
 FILE_UPLOAD_PERMISSIONS = 0o640

@@ -65,7 +65,8 @@ def test_pages_still_render_when_the_cache_is_down(client, monkeypatch):
     def down(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(cache, "get", down)
+    for operation in ("get", "get_many", "add", "set"):
+        monkeypatch.setattr(cache, operation, down)
     response = client.get(COURSES)
     assert response.status_code == 200 and "Still here" in response.content.decode()
 
@@ -78,3 +79,33 @@ def test_a_copy_kept_by_this_process_yields_to_another_process_change(client):
     cache.set(VERSION_KEY, time.time_ns(), None)  # what another process's bump looks like
     page = client.get(COURSES)
     assert "X-Page-Cache" not in page and "New title" in page.content.decode()
+
+
+def test_a_process_serves_its_recent_copy_asking_the_cache_only_for_the_version(
+    client, monkeypatch, django_assert_num_queries
+):
+    published_course(title="Kept here")
+    client.get(COURSES)  # rendered: kept in this process and in the cache
+    asked = []
+    real_get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: asked.append(keys) or real_get_many(keys))
+    with django_assert_num_queries(0):
+        page = client.get(COURSES)
+    assert page["X-Page-Cache"] == "hit" and "Kept here" in page.content.decode()
+    assert asked == []  # the page came from this process; only the version was read
+
+
+def test_no_copy_outlives_the_cache_timeout(client, settings, monkeypatch):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 60
+    course = published_course(title="Counted")
+    url = course.get_absolute_url()
+    client.get(url)
+    Course.objects.filter(pk=course.pk).update(enrollment_count=4321)  # no version bump
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    version = cache.get(VERSION_KEY)
+    cache.clear()  # the shared copies expire (Redis's TTL); the version stays
+    cache.set(VERSION_KEY, version, None)
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    page = client.get(url)
+    assert "X-Page-Cache" not in page and "4321 students" in page.content.decode()
