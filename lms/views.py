@@ -203,6 +203,24 @@ def healthz(request):
 
 # Seconds a client is asked to wait when the database is away (restart, failover).
 RETRY_AFTER_SECONDS = 10
+# PostgreSQL's SQLSTATEs for "the server went away": class 08 (connection exception),
+# 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now: starting up).
+UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unreachable(error: BaseException | None) -> bool:
+    """Whether ``error`` means the database could not be reached, rather than that a
+    query failed (a timeout, a deadlock, a full disk on the server: those stay 500s)."""
+    if isinstance(error, InterfaceError):  # the connection was already closed
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith(UNREACHABLE_SQLSTATES)
+    # No SQLSTATE: the PostgreSQL client itself failed (refused, reset, closed); SQLite
+    # errors ("database is locked", "no such table") stay errors.
+    return connection.vendor == "postgresql"
 
 
 def server_error(request):
@@ -214,7 +232,7 @@ def server_error(request):
     processors, no session or user), so it cannot fail the same way again.
     """
     error = sys.exc_info()[1]
-    if isinstance(error, OperationalError | InterfaceError):
+    if database_unreachable(error):
         response = HttpResponse(loader.get_template("503.html").render(), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     elif is_out_of_room(error):  # a disk filled up while an upload was being written

@@ -3,41 +3,72 @@
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.test import Client
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
 
+def database_error(kind, sqlstate: str | None, message="server closed the connection"):
+    """A Django database error as the driver raises it, with PostgreSQL's SQLSTATE."""
+    error = kind(message)
+    if sqlstate:
+        cause = Exception(message)
+        cause.sqlstate = sqlstate
+        error.__cause__ = cause
+    return error
+
+
 @pytest.fixture
-def logged_in(student):
+def fails_with(student, monkeypatch):
+    """A logged-in client whose next session read from the database raises ``error``."""
     client = Client(raise_request_exception=False)
     client.force_login(student)
     cache.clear()  # the session must come from the database
-    return client
+
+    def fail(error):
+        def read(self):
+            raise error
+
+        monkeypatch.setattr(SessionStore, "_get_session_from_db", read)
+        return client.get(reverse("learning:my_learning"))
+
+    return fail
 
 
-def test_database_unreachable_is_a_clean_503_with_retry_after(logged_in, monkeypatch):
-    def down(self):
-        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
-
-    monkeypatch.setattr(SessionStore, "_get_session_from_db", down)
-    response = logged_in.get(reverse("learning:my_learning"))
+@pytest.mark.parametrize(
+    "error",
+    [
+        database_error(InterfaceError, None, "connection already closed"),
+        database_error(OperationalError, "57P01", "terminating connection: admin command"),
+        database_error(OperationalError, "08006", "connection failure"),
+        database_error(OperationalError, "57P03", "the database system is starting up"),
+    ],
+    ids=["closed", "admin-shutdown", "connection-failure", "starting-up"],
+)
+def test_database_unreachable_is_a_clean_503_with_retry_after(fails_with, error):
+    response = fails_with(error)
     assert response.status_code == 503
     assert response["Retry-After"] == "10"
     assert response["Cache-Control"] == "no-store"
     page = response.content.decode()
     assert "<h1>Lectern is briefly unavailable</h1>" in page
-    assert "Traceback" not in page and "Connection refused" not in page
+    assert "Traceback" not in page and str(error) not in page
 
 
-def test_other_errors_stay_a_500(logged_in, monkeypatch):
-    def broken(self):
-        raise ValueError("a bug")
-
-    monkeypatch.setattr(SessionStore, "_get_session_from_db", broken)
-    response = logged_in.get(reverse("learning:my_learning"))
+@pytest.mark.parametrize(
+    "error",
+    [
+        database_error(OperationalError, "57014", "canceling statement due to timeout"),
+        database_error(OperationalError, "40P01", "deadlock detected"),
+        database_error(OperationalError, "53100", "could not extend file: No space left"),
+        ValueError("a bug"),
+    ],
+    ids=["statement-timeout", "deadlock", "server-disk-full", "bug"],
+)
+def test_failed_queries_and_bugs_stay_a_500(fails_with, error):
+    response = fails_with(error)
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
-    assert "a bug" not in response.content.decode()
+    assert str(error) not in response.content.decode()
