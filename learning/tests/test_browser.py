@@ -24,7 +24,8 @@ def wait_until_playing_past(page, seconds: float, timeout: float = 15) -> None:
         page.wait_for_timeout(200)
 
 
-def test_enrol_watch_resume_complete(live_server, page):
+def enrol_the_demo_student(live_server, page) -> None:
+    """Sign in as the demo student and enrol in a free course: the player opens."""
     call_command("load_demo")
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("student@lectern.test")
@@ -35,6 +36,10 @@ def test_enrol_watch_resume_complete(live_server, page):
     page.get_by_role("button", name="Enrol for free").click()
     expect(page.get_by_role("status").first).to_contain_text("You are enrolled")
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome and overview")
+
+
+def test_enrol_watch_resume_complete(live_server, page):
+    enrol_the_demo_student(live_server, page)
 
     # Play for a few seconds, then pause: the pause reports the position.
     page.evaluate("document.getElementById('lesson-video').play()")
@@ -66,3 +71,31 @@ def test_enrol_watch_resume_complete(live_server, page):
     expect(
         page.get_by_role("progressbar", name="Progress in Python for Absolute Beginners")
     ).to_have_attribute("value", "28")
+
+
+def test_a_report_the_server_missed_is_sent_again(live_server, page):
+    """The first progress report meets a 503 (say, a database restart): it is kept and
+    sent again once the server answers, so those seconds still count."""
+    enrol_the_demo_student(live_server, page)
+    refused = []
+
+    def first_report_refused(route):
+        if refused:
+            route.continue_()
+        else:
+            refused.append(route.request.post_data)
+            route.fulfill(status=503, body="<h1>Lectern is briefly unavailable</h1>")
+
+    page.route(re.compile(r"/progress/\d+/$"), first_report_refused)
+    page.evaluate("document.getElementById('lesson-video').play()")
+    wait_until_playing_past(page, 6)  # the 5-second report went out and was refused
+    assert refused
+    page.evaluate("document.getElementById('lesson-video').pause()")
+    deadline = time.monotonic() + 10
+    while True:  # the pause's report succeeds, then the refused segment follows
+        progress = LessonProgress.objects.filter(user__email="student@lectern.test").first()
+        if progress and progress.watched_seconds > 5:
+            break
+        assert time.monotonic() < deadline, f"the refused segment was lost: {progress.watched}"
+        page.wait_for_timeout(200)
+    assert progress.watched[0][0] < 1  # the union starts where playing started

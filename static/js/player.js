@@ -7,7 +7,6 @@
 (function () {
   const REPORT_EVERY_MS = 5000;
   const SEEK_JUMP = 1.5; // seconds between two timeupdates that mean "the viewer seeked"
-  const MAX_SEGMENT = 38; // the server takes at most 40 s of new play per report
 
   function init() {
     const video = document.getElementById("lesson-video");
@@ -32,44 +31,74 @@
       return data;
     }
 
-    function report(useBeacon) {
-      const data = payload();
-      if (data.end !== undefined) segmentStart = last; // the next report starts here
-      if (useBeacon && navigator.sendBeacon) {
-        const form = new FormData();
-        Object.entries(data).forEach(([k, v]) => form.append(k, v.toFixed(2)));
-        form.append("csrfmiddlewaretoken", csrf);
-        navigator.sendBeacon(url, form);
-        return;
-      }
-      fetch(url, {
+    // Segments the server did not acknowledge (offline, or briefly unavailable), oldest
+    // first: sent again once it answers. Its union of segments makes repeats harmless.
+    const pending = [];
+    const MAX_PENDING = 120; // ten minutes of reports
+
+    function post(data) {
+      return fetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
         body: JSON.stringify(data),
         credentials: "same-origin",
-      })
-        .then((response) => {
-          if (!response.ok) throw new Error(`progress not saved: ${response.status}`);
-          return response.json();
-        })
+      }).then((response) => {
+        if (!response.ok) {
+          throw Object.assign(new Error(`progress not saved: ${response.status}`), {
+            status: response.status,
+          });
+        }
+        return response.json();
+      });
+    }
+
+    // A refusal (4xx) would be refused again; what failed in transit or on a 5xx is kept.
+    function retryable(failure) {
+      return !failure || failure.status === undefined || failure.status >= 500;
+    }
+
+    function keep(data, failure) {
+      if (data.end === undefined || !retryable(failure)) return;
+      pending.push({ start: data.start, end: data.end });
+      if (pending.length > MAX_PENDING) pending.shift();
+    }
+
+    function sendPending() {
+      const next = pending.shift();
+      if (!next) return;
+      // The resume point is where the viewer is now, not where the old segment ended.
+      const data = { ...next, position: Math.max(0, video.currentTime || 0) };
+      post(data).then(sendPending, (failure) => {
+        if (retryable(failure)) pending.unshift(next);
+      });
+    }
+
+    function beacon(data) {
+      const form = new FormData();
+      Object.entries(data).forEach(([k, v]) => form.append(k, v.toFixed(2)));
+      form.append("csrfmiddlewaretoken", csrf);
+      navigator.sendBeacon(url, form);
+    }
+
+    function report(useBeacon) {
+      const data = payload();
+      if (data.end !== undefined) segmentStart = last; // the next report starts here
+      if (useBeacon && navigator.sendBeacon) {
+        pending.splice(0).forEach((old) => beacon({ ...old, position: data.position }));
+        beacon(data);
+        return;
+      }
+      post(data)
         .then((result) => {
-          if (result && result.completed_now && window.htmx) {
+          if (result.completed_now && window.htmx) {
             // Refresh the status block (course %, button, completion) and the sidebar tick.
             window.htmx.ajax("GET", video.dataset.statusUrl, {
               target: "#lesson-status", swap: "outerHTML",
             });
           }
+          sendPending();
         })
-        .catch(() => sendAgain(data));
-    }
-
-    // Not saved (offline, or the server briefly unavailable): if play went on from
-    // where that segment ended, the next report covers it again, within the limit.
-    function sendAgain(data) {
-      if (data.end === undefined || segmentStart === null) return;
-      if (Math.abs(segmentStart - data.end) < 0.01 && last - data.start <= MAX_SEGMENT) {
-        segmentStart = data.start;
-      }
+        .catch((failure) => keep(data, failure));
     }
 
     video.addEventListener("playing", () => {
