@@ -207,7 +207,7 @@ class ThrowawayPostgres:
 
     def stop(self, mode: str = "immediate") -> None:
         """``immediate`` is a crash as far as clients can tell: no goodbye, WAL replay."""
-        if self.data.exists():
+        if self.bin and (self.data / "postmaster.pid").exists():
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def stop_quietly(self) -> None:

@@ -27,6 +27,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -224,6 +225,7 @@ def main() -> int:
     parser.add_argument("--report", action="store_true", help=f"write {REPORT.name}")
     args = parser.parse_args()
     args.port = args.port or free_port()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))  # run cleanups
 
     workdir = temporary_folder("lectern-load-")
     postgres, redis = ThrowawayPostgres(workdir), ThrowawayRedis()
@@ -238,79 +240,83 @@ def main() -> int:
         print(line, flush=True)
 
     try:
-        postgres.start()
-        redis.start()
-        site = Site(
-            workdir,
-            port=args.port,
-            workers=args.workers,
-            env={"DATABASE_URL": postgres.url, "REDIS_URL": redis.url},
-        )
-        site.prepare()
-        prep = json.loads(
-            site.manage("bench_prepare", "--students", str(args.students), "--no-enroll")
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        prep["courses"] = [c for c in prep["courses"] if c["lessons"]]
-        site.start()
-        note(f"gunicorn up ({args.workers} workers), {args.students} students start")
-        students = [
-            Student(n, person, prep, args.port, rec, stop)
-            for n, person in enumerate(prep["students"])
-        ]
-        for student in students:
-            student.start()
-        time.sleep(args.seconds)
-
-        if args.faults:
-            with rec.lock:
-                rec.phase = "postgres-restart"
-            note("PostgreSQL: immediate stop")
-            postgres.stop("immediate")
-            time.sleep(args.down)
+        try:
             postgres.start()
-            back = time.monotonic()
-            note("PostgreSQL: started again")
-            wait_for(
-                lambda: answers_from_database(args.port, prep["students"][0], prep),
-                seconds=30,
-                what="the site after PostgreSQL's restart",
-            )
-            note(f"site answers from the database again after {time.monotonic() - back:.1f} s")
-            time.sleep(3)  # keep the window open while workers reconnect
-
-            with rec.lock:
-                rec.phase = "redis-down"
-            note("Redis: killed")
-            redis.stop()
-            refused = code_entry_status(args.port, prep["csrf"])
-            note(f"code entry while Redis is down: {refused}")
-            if refused != 503:
-                rec.failures.append(f"[redis-down] code entry answered {refused}, not 503")
-            time.sleep(args.down)
             redis.start()
-            accepted = code_entry_status(args.port, prep["csrf"])
-            note(f"Redis: started again; code entry answers {accepted}")
-            if accepted == 503:
-                rec.failures.append("[redis-down] code entry still refused after Redis came back")
-            with rec.lock:
-                rec.phase = "after faults"
-            time.sleep(3)
+            site = Site(
+                workdir,
+                port=args.port,
+                workers=args.workers,
+                env={"DATABASE_URL": postgres.url, "REDIS_URL": redis.url},
+            )
+            site.prepare()
+            prep = json.loads(
+                site.manage("bench_prepare", "--students", str(args.students), "--no-enroll")
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            prep["courses"] = [c for c in prep["courses"] if c["lessons"]]
+            site.start()
+            note(f"gunicorn up ({args.workers} workers), {args.students} students start")
+            students = [
+                Student(n, person, prep, args.port, rec, stop)
+                for n, person in enumerate(prep["students"])
+            ]
+            for student in students:
+                student.start()
+            time.sleep(args.seconds)
 
-        stop.set()
-        for student in students:
-            student.join(timeout=70)
-        note("students stopped")
-    finally:
-        stop.set()
-        if site:
-            site.stop()
-    acknowledged = workdir / "acknowledged.json"
-    acknowledged.write_text(json.dumps(rec.acknowledged))
-    check = site.manage("load_check", str(acknowledged), check=False)
-    redis.stop()
-    postgres.stop_quietly()
+            if args.faults:
+                with rec.lock:
+                    rec.phase = "postgres-restart"
+                note("PostgreSQL: immediate stop")
+                postgres.stop("immediate")
+                time.sleep(args.down)
+                postgres.start()
+                back = time.monotonic()
+                note("PostgreSQL: started again")
+                wait_for(
+                    lambda: answers_from_database(args.port, prep["students"][0], prep),
+                    seconds=30,
+                    what="the site after PostgreSQL's restart",
+                )
+                note(f"site answers from the database again after {time.monotonic() - back:.1f} s")
+                time.sleep(3)  # keep the window open while workers reconnect
+
+                with rec.lock:
+                    rec.phase = "redis-down"
+                note("Redis: killed")
+                redis.stop()
+                refused = code_entry_status(args.port, prep["csrf"])
+                note(f"code entry while Redis is down: {refused}")
+                if refused != 503:
+                    rec.failures.append(f"[redis-down] code entry answered {refused}, not 503")
+                time.sleep(args.down)
+                redis.start()
+                accepted = code_entry_status(args.port, prep["csrf"])
+                note(f"Redis: started again; code entry answers {accepted}")
+                if accepted == 503:
+                    rec.failures.append(
+                        "[redis-down] code entry still refused after Redis came back"
+                    )
+                with rec.lock:
+                    rec.phase = "after faults"
+                time.sleep(3)
+
+            stop.set()
+            for student in students:
+                student.join(timeout=70)
+            note("students stopped")
+        finally:
+            stop.set()
+            if site:
+                site.stop()
+        acknowledged = workdir / "acknowledged.json"
+        acknowledged.write_text(json.dumps(rec.acknowledged))
+        check = site.manage("load_check", str(acknowledged), check=False)
+    finally:  # also on a failure, Ctrl-C or SIGTERM: leave no server running
+        redis.stop()
+        postgres.stop_quietly()
     print(check.stdout.strip())
     if check.returncode:
         rec.failures.append("load_check: " + (check.stderr.strip() or "failed"))

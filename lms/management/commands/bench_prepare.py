@@ -1,5 +1,8 @@
 """Prepare a database for scripts/bench.py and print what the load generator needs.
 
+For a throwaway benchmark database only: it replaces demo lesson videos with padded
+files (--video-mb) and prints live session keys.
+
 Creates (idempotently) the demo data and N benchmark students enrolled in the first
 free demo course (or, with --no-enroll, in nothing: the load test enrols them through the
 site), logs each in (a real session), and prints JSON: their session cookies, a CSRF
@@ -13,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.files.base import ContentFile
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.crypto import get_random_string
@@ -58,6 +61,8 @@ class Command(BaseCommand):
         lessons = list(course.published_lessons().order_by("section__order", "order"))
         lesson = lessons[0]
         sized = lessons[: len(video_mb)]
+        if len(sized) < len(video_mb):
+            raise CommandError(f"{course} has {len(lessons)} lessons for {len(video_mb)} sizes.")
         for size, padded in zip(video_mb, sized, strict=True):
             # Streaming speed is measured in bytes/s on video-sized files; the bytes after
             # the clip are padding (the stream views never parse the file).
@@ -95,10 +100,10 @@ class Command(BaseCommand):
                 )
             )
         )
-        staff = (
-            User.objects.filter(is_superuser=True).first()
-            or User.objects.filter(is_staff=True).first()
-        )
+        # Platform staff (is_staff alone also covers instructors, who see only theirs).
+        staff = User.objects.filter(role=User.Role.STAFF).order_by("pk").first()
+        if staff is None:
+            raise CommandError("No staff user: the demo data should have created one.")
         self.stdout.write(
             json.dumps(
                 {
