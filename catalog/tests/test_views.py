@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from catalog.forms import search
 from catalog.models import Course, Lesson, Section
 from catalog.tests.factories import (
     CategoryFactory,
@@ -217,3 +218,23 @@ def test_course_page_query_budget_small(client, django_assert_max_num_queries):
     course = published_course(sections=2, lessons=3)
     with django_assert_max_num_queries(8):
         assert client.get(course.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["paints", "python"])
+def test_search_on_postgresql_uses_its_indexes(shelf, query):
+    """The GIN indexes of migration 0003 must match the query catalog.forms builds."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the search indexes exist on PostgreSQL only (CI's second run)")
+    courses, _ = search(Course.objects.all(), query)  # the search condition alone
+    sql, params = courses.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A tiny table would be scanned whole: leave the planner only bitmap index scans,
+        # which it can build from these indexes if they match the query's expressions.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "catalog_course_search_idx" in plan, plan
+    assert "catalog_course_title_trgm_idx" in plan, plan
