@@ -5,7 +5,6 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 3
-MIGRATION_DB := $(CURDIR)/.migration-check.sqlite3
 
 .PHONY: run test lint serve setup clean migrations-reversible bench loadtest loadtest-short
 
@@ -41,16 +40,10 @@ lint: $(BIN)/.installed-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --verbosity 1
 
-## migrations-reversible: every migration applies, unapplies and applies again
+## migrations-reversible: every migration applies, unapplies and applies again, on a
+## scratch database of the kind DATABASE_URL names (SQLite by default)
 migrations-reversible: $(BIN)/.installed
-	rm -f $(MIGRATION_DB)
-	DATABASE_URL=sqlite:///$(MIGRATION_DB) $(BIN)/python manage.py migrate --noinput -v0
-	for app in reviews learning catalog accounts; do \
-		DATABASE_URL=sqlite:///$(MIGRATION_DB) $(BIN)/python manage.py migrate $$app zero --noinput -v0 || exit 1; \
-	done
-	DATABASE_URL=sqlite:///$(MIGRATION_DB) $(BIN)/python manage.py migrate --noinput -v0
-	rm -f $(MIGRATION_DB)
-	@echo "Migrations apply and reverse cleanly."
+	$(BIN)/python scripts/check_migrations.py
 
 ## test: install the test tools, lint, then run the whole suite (browser tests included)
 test: lint migrations-reversible
