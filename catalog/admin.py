@@ -181,7 +181,7 @@ class LessonAdminForm(forms.ModelForm):
         upload = self.cleaned_data.get("video")
         if upload and hasattr(upload, "content_type"):  # a new upload
             self._video_info = inspect_video(upload)
-            ensure_room(Lesson.video.field.storage, upload)
+            ensure_room(Lesson.video.field.storage, [upload])
         return upload
 
     def clean(self):
@@ -232,9 +232,25 @@ class SectionInline(AuthoredByMixin, admin.TabularInline):
 PRIVATE_FILE_WIDGETS = {models.FileField: {"widget": PrivateFileInput}}
 
 
+class LessonFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """Videos added together must fit on the disk together, not only one by one."""
+        super().clean()
+        uploads = [
+            form.cleaned_data["video"]
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and hasattr(form.cleaned_data.get("video"), "content_type")  # a new upload
+        ]
+        if len(uploads) > 1:
+            ensure_room(Lesson.video.field.storage, uploads)
+
+
 class LessonInline(AuthoredByMixin, admin.StackedInline):
     model = Lesson
     form = LessonAdminForm
+    formset = LessonFormSet
     formfield_overrides = PRIVATE_FILE_WIDGETS
     course_path = "section__course"
     extra = 1

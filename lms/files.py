@@ -50,14 +50,13 @@ def delete_file_on_commit(storage: Storage, name: str) -> None:
     transaction.on_commit(_delete)
 
 
-def ensure_room(storage: Storage, upload) -> None:
-    """Refuse, before anything is written, an upload the storage's local disk cannot hold.
+def ensure_room(storage: Storage, uploads) -> None:
+    """Refuse, before anything is written, uploads the storage's local disk cannot hold.
 
-    Leaves headroom (5 % of the disk, at most 100 MB) so an upload never takes the last
-    bytes the database or the logs need. Storages without a local path (S3) pass, and so
-    does an upload already spooled to the same filesystem (it is linked, not copied).
-    Several uploads in one request are each checked alone; if together they do not fit,
-    the write fails cleanly (NoPartialFilesStorage) and the request ends in a 507 page.
+    ``uploads`` are the files one request will store, counted together. Leaves headroom
+    (5 % of the disk, at most 100 MB) so an upload never takes the last bytes the
+    database or the logs need. Storages without a local path (S3) pass, and an upload
+    already spooled to the same filesystem needs no room (it is linked, not copied).
     """
     try:
         folder = storage.path("")
@@ -65,18 +64,24 @@ def ensure_room(storage: Storage, upload) -> None:
         return
     while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
         folder = os.path.dirname(folder)  # the storage folder may not exist yet
-    spooled = getattr(upload, "temporary_file_path", None)
-    if spooled and os.stat(spooled()).st_dev == os.stat(folder).st_dev:
+    device = os.stat(folder).st_dev
+
+    def needs_room(upload) -> bool:
+        spooled = getattr(upload, "temporary_file_path", None)
+        return not (spooled and os.stat(spooled()).st_dev == device)
+
+    size = sum(upload.size for upload in uploads if needs_room(upload))
+    if not size:
         return
     usage = shutil.disk_usage(folder)
     reserve = min(100 * 1024 * 1024, usage.total // 20)
-    if upload.size > usage.free - reserve:
+    if size > usage.free - reserve:
         raise ValidationError(
-            "The server has no room for this %(size)s file right now (%(free)s free). "
+            "The server has no room for %(size)s of uploads right now (%(free)s free). "
             "Nothing was saved; please tell the Lectern team.",
             code="no_room",
             params={
-                "size": filesizeformat(upload.size),
+                "size": filesizeformat(size),
                 "free": filesizeformat(max(usage.free - reserve, 0)),
             },
         )

@@ -11,10 +11,11 @@ import subprocess
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 
 from catalog.models import Lesson
 from catalog.tests.factories import SAMPLE_MP4, CourseFactory, SectionFactory
-from catalog.tests.test_admin import post_new_lesson
+from catalog.tests.test_admin import inline_management, post_new_lesson
 
 pytestmark = pytest.mark.django_db
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -71,7 +72,7 @@ def test_an_upload_the_disk_cannot_hold_is_refused_before_writing(
     response = post_new_lesson(client, section, video())
 
     assert response.status_code == 200
-    assert "The server has no room for this" in response.content.decode()
+    assert "The server has no room for" in response.content.decode()
     assert not Lesson.objects.filter(section=section).exists()
     assert files_on(small_disk) == ["filler"]
 
@@ -109,5 +110,30 @@ def test_a_full_upload_folder_gives_a_clear_error_and_keeps_nothing(
 
     assert response.status_code == 507
     assert "no room to store your file" in response.content.decode()
+    assert not Lesson.objects.filter(section=section).exists()
+    assert files_on(small_disk) == ["filler"]
+
+
+def test_videos_added_together_must_fit_together(client, instructor, section, small_disk, settings):
+    """Each of two videos fits alone, not both: refused before anything is written."""
+    settings.PRIVATE_MEDIA_ROOT = small_disk
+    fill(small_disk, leave=400 * 1024)  # the sample is 255 KiB (plus 5 % headroom)
+    client.force_login(instructor)
+    data = {"course": section.course_id, "title": section.title}
+    data.update(inline_management("lessons", total=2))
+    for n in range(2):
+        data.update(
+            {
+                f"lessons-{n}-title": f"Part {n + 1}",
+                f"lessons-{n}-description": "",
+                f"lessons-{n}-is_published": "on",
+                f"lessons-{n}-video": video(),
+            }
+        )
+
+    response = client.post(reverse("admin:catalog_section_change", args=[section.pk]), data)
+
+    assert response.status_code == 200
+    assert "The server has no room for 509" in response.content.decode()
     assert not Lesson.objects.filter(section=section).exists()
     assert files_on(small_disk) == ["filler"]
