@@ -186,7 +186,8 @@ class LessonAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("is_published") and not cleaned.get("video"):
+        # An upload already refused has its own message; "needs a video" would be noise.
+        if cleaned.get("is_published") and not cleaned.get("video") and "video" not in self.errors:
             self.add_error("video", "A published lesson needs a video.")
         return cleaned
 

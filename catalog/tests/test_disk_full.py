@@ -73,6 +73,7 @@ def test_an_upload_the_disk_cannot_hold_is_refused_before_writing(
 
     assert response.status_code == 200
     assert "The server has no room for" in response.content.decode()
+    assert "A published lesson needs a video" not in response.content.decode()  # one message
     assert not Lesson.objects.filter(section=section).exists()
     assert files_on(small_disk) == ["filler"]
 
