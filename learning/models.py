@@ -90,15 +90,8 @@ class Enrollment(models.Model):
 
     @property
     def progress_percent(self) -> int:
-        """Needs ``done`` from ``with_progress()`` (or counts it: one query)."""
-        done = getattr(self, "done", None)
-        if done is None:
-            done = LessonProgress.objects.completed_in(user=self.user_id, course=self.course_id)
-        return percent(done, self.course.lesson_count)
-
-    @property
-    def is_complete(self) -> bool:
-        return self.course.lesson_count > 0 and self.progress_percent >= 100
+        """Needs ``done``: load enrolments with ``with_progress()``."""
+        return percent(self.done, self.course.lesson_count)
 
 
 class LessonProgressQuerySet(models.QuerySet):

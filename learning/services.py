@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -42,23 +42,21 @@ def enroll(*, user, course: Course) -> tuple[Enrollment, bool]:
             "This course is paid, and buying courses is not available yet. "
             "It will open as soon as payments are ready."
         )
-    try:
-        with transaction.atomic():
-            enrollment, created = Enrollment.objects.get_or_create(user=user, course=course)
-            if created:
-                course.change_enrollment_count(+1)
-                _recount_completed_lessons(user=user, course=course)  # kept progress counts
-                queue_email(
-                    template="enrolled",
-                    to=user.email,
-                    context={
-                        "name": user.profile.public_name,
-                        "course": course.title,
-                        "course_url": absolute(reverse("learning:continue", args=[course.slug])),
-                    },
-                )
-    except IntegrityError:  # the other request of a double click won the race
-        return Enrollment.objects.get(user=user, course=course), False
+    with transaction.atomic():
+        # get_or_create settles a double click: the loser of the race gets the row.
+        enrollment, created = Enrollment.objects.get_or_create(user=user, course=course)
+        if created:
+            course.change_enrollment_count(+1)
+            _recount_completed_lessons(user=user, course=course)  # kept progress counts
+            queue_email(
+                template="enrolled",
+                to=user.email,
+                context={
+                    "name": user.profile.public_name,
+                    "course": course.title,
+                    "course_url": absolute(reverse("learning:continue", args=[course.slug])),
+                },
+            )
     return enrollment, created
 
 
@@ -177,14 +175,8 @@ def _recount_completed_lessons(*, user, course: Course) -> None:
 
 
 def _progress_row(*, user, lesson: Lesson) -> LessonProgress:
-    progress = LessonProgress.objects.filter(user=user, lesson=lesson).first()
-    if progress is not None:
-        return progress
-    try:
-        with transaction.atomic():
-            return LessonProgress.objects.create(user=user, lesson=lesson)
-    except IntegrityError:  # created by a concurrent report
-        return LessonProgress.objects.get(user=user, lesson=lesson)
+    """Get or create (a concurrent first report may create it: get_or_create retries)."""
+    return LessonProgress.objects.get_or_create(user=user, lesson=lesson)[0]
 
 
 @transaction.atomic
@@ -218,21 +210,17 @@ def _mark_course_completion(*, user, course: Course) -> bool:
 
 def issue_certificate(*, user, course: Course) -> Certificate:
     """The user's certificate for ``course``, issued once whatever the concurrency."""
-    existing = Certificate.objects.filter(user=user, course=course).first()
-    if existing:
-        return existing
     course = Course.objects.select_related("instructor__profile").get(pk=course.pk)
-    try:
-        with transaction.atomic():
-            return Certificate.objects.create(
-                user=user,
-                course=course,
-                student_name=user.get_full_name() or user.profile.public_name,
-                course_title=course.title,
-                instructor_name=course.instructor.profile.public_name,
-            )
-    except IntegrityError:  # a concurrent completion issued it first
-        return Certificate.objects.get(user=user, course=course)
+    certificate, _ = Certificate.objects.get_or_create(  # a concurrent completion: one wins
+        user=user,
+        course=course,
+        defaults={
+            "student_name": user.get_full_name() or user.profile.public_name,
+            "course_title": course.title,
+            "instructor_name": course.instructor.profile.public_name,
+        },
+    )
+    return certificate
 
 
 def revoke_certificate(*, certificate: Certificate, by, reason: str) -> bool:

@@ -61,21 +61,15 @@ def unenroll(request, course_slug: str):
 @login_required
 @require_GET
 def my_learning(request):
-    enrollments = list(
+    enrollments = sorted(
         Enrollment.objects.filter(user=request.user)
         .select_related("course__instructor__profile", "course__category")
-        .with_progress()
+        .with_progress(),
+        key=lambda e: e.last_activity or e.created_at,
+        reverse=True,  # the most recent first
     )
-    for enrollment in enrollments:
-        enrollment.percent = percent(enrollment.done, enrollment.course.lesson_count)
-
-    def recent_first(e):
-        return e.last_activity or e.created_at
-
-    in_progress = sorted(
-        (e for e in enrollments if e.percent < 100), key=recent_first, reverse=True
-    )
-    completed = sorted((e for e in enrollments if e.percent >= 100), key=recent_first, reverse=True)
+    in_progress = [e for e in enrollments if e.progress_percent < 100]
+    completed = [e for e in enrollments if e.progress_percent >= 100]
     certificates = Certificate.objects.filter(user=request.user)
     return render(
         request,
@@ -107,30 +101,27 @@ def continue_course(request, course_slug: str):
 
 # --- The player -------------------------------------------------------------------------
 def status_context(
-    *, course, lesson, progress, done: int, learning: bool = True, user=None
+    *, course, lesson, progress, done: int, user, learning: bool = True, oob: bool = False
 ) -> dict:
-    """What the status block (course progress, mark complete, completion) shows."""
-    course_percent = percent(done, course.lesson_count) if learning else 0
-    complete = learning and course.lesson_count > 0 and course_percent >= 100
-    certificate = (
-        Certificate.objects.filter(user=user, course=course).first() if complete and user else None
-    )
+    """What the status block (course progress, mark complete, completion) shows.
+
+    ``oob``: also refresh the lesson's tick in the sidebar (HTMX out-of-band swap).
+    """
+    course_percent = percent(done, course.lesson_count) if learning else 0  # 0 if no lessons
+    complete = learning and course_percent >= 100
+    certificate = Certificate.objects.filter(user=user, course=course).first() if complete else None
     return {
         "certificate": certificate,
         "course": course,
         "lesson": lesson,
         "progress": progress,
         "learning": learning,
+        "is_editor": course.is_editable_by(user),
         "done_count": done,
         "course_percent": course_percent,
         "course_complete": complete,
+        "oob": oob,
     }
-
-
-def counted_status(user, course, lesson, progress, **extra) -> dict:
-    done = LessonProgress.objects.completed_in(user=user, course=course)
-    context = status_context(course=course, lesson=lesson, progress=progress, done=done, user=user)
-    return {**context, **extra}
 
 
 @login_required
@@ -144,9 +135,7 @@ def lesson(request, course_slug: str, lesson_pk: int):
     current = next((item for item in ordered if item.pk == lesson_pk), None)
     if current is None:  # unpublished: only its instructor and staff may open it
         current = get_lesson_in_course(course, lesson_pk)
-    else:
-        current.section = next(s for s in sections if s.pk == current.section_id)
-        current.section.course = course
+    # (A lesson from the curriculum already knows its section, and the section its course.)
     if not can_watch(request.user, current, enrolled=course.viewer_enrolled):
         messages.info(request, "Enrol in the course to watch its lessons.")
         return redirect(course)
@@ -160,23 +149,25 @@ def lesson(request, course_slug: str, lesson_pk: int):
         else []
     )
     progress = next((row for row in rows if row.lesson_id == current.pk), None)
-    if request.htmx and request.htmx.target == "lesson-status":
-        context = counted_status(request.user, course, current, progress, oob=True)
-        return render(request, "learning/lesson.html#lesson-status", context)
     published_ids = {item.pk for item in ordered}
     completed_ids = {
         row.lesson_id for row in rows if row.completed_at and row.lesson_id in published_ids
     }
+    status_only = bool(request.htmx) and request.htmx.target == "lesson-status"
+    status = status_context(
+        course=course,
+        lesson=current,
+        progress=progress,
+        done=len(completed_ids),
+        learning=learning,
+        user=request.user,
+        oob=status_only,
+    )
+    if status_only:
+        return render(request, "learning/lesson.html#lesson-status", status)
     index = next((i for i, item in enumerate(ordered) if item.pk == current.pk), None)
     context = {
-        **status_context(
-            course=course,
-            lesson=current,
-            progress=progress,
-            done=len(completed_ids),
-            learning=learning,
-            user=request.user,
-        ),
+        **status,
         "sections": sections,
         "completed_ids": completed_ids,
         "previous": ordered[index - 1] if index else None,
@@ -236,7 +227,15 @@ def toggle_complete(request, lesson_pk: int):
     result = services.set_completed(user=request.user, lesson=current, completed=completed)
     course = current.section.course
     if request.htmx:
-        context = counted_status(request.user, course, current, result.progress, oob=True)
+        done = LessonProgress.objects.completed_in(user=request.user, course=course)
+        context = status_context(
+            course=course,
+            lesson=current,
+            progress=result.progress,
+            done=done,
+            user=request.user,
+            oob=True,
+        )
         return render(request, "learning/lesson.html#lesson-status", context)
     if result.course_completed_now:
         messages.success(request, f"Congratulations, you completed “{course}”!")
