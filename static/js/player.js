@@ -18,9 +18,12 @@
     let last = null; // the latest time seen while playing
     let timer = null;
 
-    video.addEventListener("loadedmetadata", () => {
+    function resume() {
       if (start > 0 && start < video.duration - 3) video.currentTime = start;
-    }, { once: true });
+    }
+    // From the browser's cache the metadata may be in before this script runs.
+    if (video.readyState >= HTMLMediaElement.HAVE_METADATA) resume();
+    else video.addEventListener("loadedmetadata", resume, { once: true });
 
     function payload() {
       const data = { position: Math.max(0, video.currentTime || 0) };
@@ -80,8 +83,14 @@
       navigator.sendBeacon(url, form);
     }
 
+    let lastPosition = null; // the position the latest report carried
+
     function report(useBeacon) {
       const data = payload();
+      // Leaving a page fires visibilitychange and pagehide: nothing new, no second save.
+      const moved = lastPosition === null || Math.abs(data.position - lastPosition) >= 0.5;
+      if (data.end === undefined && !moved && !pending.length) return;
+      lastPosition = data.position;
       if (data.end !== undefined) segmentStart = last; // the next report starts here
       if (useBeacon && navigator.sendBeacon) {
         pending.splice(0).forEach((old) => beacon({ ...old, position: data.position }));
