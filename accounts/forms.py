@@ -24,10 +24,7 @@ class SignupForm(forms.Form):
     field_order = ["first_name", "last_name", "email", "password1", "password2", "wants_to_teach"]
 
     def signup(self, request, user: User) -> None:
-        """Called by allauth once the user row exists."""
-        user.first_name = self.cleaned_data["first_name"]
-        user.last_name = self.cleaned_data["last_name"]
-        user.save(update_fields=["first_name", "last_name"])
+        """Called by allauth once the user row exists (its adapter saved the names)."""
         if self.cleaned_data.get("wants_to_teach"):
             services.apply_to_teach(user=user)
 

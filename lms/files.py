@@ -173,10 +173,10 @@ class FilesFollowRows(models.Model):
 
 
 def delete_files_of_deleted_row(sender, instance, **kwargs) -> None:
-    """post_delete receiver: the files of a deleted FilesFollowRows row go with it."""
-    if isinstance(instance, FilesFollowRows):
-        for field in instance.file_fields():
-            delete_file_on_commit(field.storage, str(instance.__dict__.get(field.attname) or ""))
+    """post_delete receiver (connected per FilesFollowRows model in lms.apps): the files
+    of a deleted row go with it."""
+    for field in instance.file_fields():
+        delete_file_on_commit(field.storage, str(instance.__dict__.get(field.attname) or ""))
 
 
 class NoPartialFilesStorage(FileSystemStorage):

@@ -31,12 +31,15 @@ LOCAL_PAGES = 256
 _local_pages: dict[str, tuple[int, bytes, str, float]] = {}
 
 
-def catalog_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, time.time_ns(), None)
-        version = cache.get(VERSION_KEY)
-    return version
+def start_catalog_version() -> int | None:
+    """For callers that just found no version: start one (or take a concurrent one's).
+
+    None when the cache is down; callers then neither serve nor store copies.
+    """
+    fresh = time.time_ns()
+    if cache.add(VERSION_KEY, fresh, None):
+        return fresh
+    return cache.get(VERSION_KEY)
 
 
 def bump_catalog_version(**kwargs) -> None:
@@ -54,6 +57,12 @@ def bump_catalog_version(**kwargs) -> None:
 
     bump()
     transaction.on_commit(bump)
+
+
+def bump_catalog_version_unless_new(created=False, **kwargs) -> None:
+    """For rows no public page shows until they change (a signup's new profile)."""
+    if not created:
+        bump_catalog_version(**kwargs)
 
 
 def _cacheable_request(request) -> bool:
@@ -115,11 +124,11 @@ def _current_version_and_copy(key: str):
         version = cache.get(VERSION_KEY)
         if version is not None:
             return version, local
-        return catalog_version(), None
+        return start_catalog_version(), None
     found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY)
     if version is None:
-        return catalog_version(), None
+        return start_catalog_version(), None
     stored = found.get(key)
     if stored is not None:
         _remember(key, stored)

@@ -109,3 +109,14 @@ def test_no_copy_outlives_the_cache_timeout(client, settings, monkeypatch):
     monkeypatch.setattr(time, "time", lambda: later)
     page = client.get(url)
     assert "X-Page-Cache" not in page and "4321 students" in page.content.decode()
+
+
+def test_a_signup_leaves_cached_pages_alone(client):
+    from accounts.tests.factories import UserFactory
+
+    published_course()
+    client.get(COURSES)
+    version = cache.get(VERSION_KEY)
+    UserFactory()  # creates its profile too
+    assert cache.get(VERSION_KEY) == version
+    assert client.get(COURSES)["X-Page-Cache"] == "hit"

@@ -73,3 +73,14 @@ def test_an_upload_spooled_on_the_same_disk_is_linked_not_copied(storage, tmp_pa
     assert os.path.samefile(tmp_path / name, upload.temporary_file_path())
     upload.close()  # Django removes its temp file; ours stays whole
     assert (tmp_path / name).read_bytes() == b"video"
+
+
+def test_only_models_with_files_listen_for_deletes():
+    """A post_delete receiver on every model would disable Django's fast bulk deletes."""
+    from django.db.models.signals import post_delete
+
+    from catalog.models import Lesson
+    from learning.models import ActivityDay
+
+    assert post_delete.has_listeners(Lesson)  # its video goes with it
+    assert not post_delete.has_listeners(ActivityDay)
