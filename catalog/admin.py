@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from catalog.models import Category, Course, Lesson, Section, Tag
+from catalog.templatetags.catalog_tags import clock
 from catalog.video import inspect_video
 from lms.files import ensure_room, process_image
 
@@ -97,12 +98,6 @@ def move_buttons(obj, url_name: str):
         url,
         obj,
     )
-
-
-def duration_text(seconds: int) -> str:
-    minutes, secs = divmod(seconds or 0, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 # --- Forms ------------------------------------------------------------------------------
@@ -269,7 +264,7 @@ class LessonInline(AuthoredByMixin, admin.StackedInline):
 
     @admin.display(description="Duration")
     def duration_display(self, obj):
-        return duration_text(obj.duration) if obj.pk else "read from the video on upload"
+        return clock(obj.duration) if obj.pk else "read from the video on upload"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("section__course")
@@ -428,7 +423,7 @@ class CourseAdmin(AuthoredByMixin, admin.ModelAdmin):
 
     @admin.display(description="Duration", ordering="total_duration")
     def duration_display(self, obj):
-        return duration_text(obj.total_duration)
+        return clock(obj.total_duration)
 
     @admin.action(description="Publish the selected courses", permissions=["change"])
     def publish(self, request, queryset):
@@ -509,7 +504,7 @@ class LessonAdmin(CoursePartAdmin):
 
     @admin.display(description="Duration")
     def duration_display(self, obj):
-        return duration_text(obj.duration)
+        return clock(obj.duration)
 
 
 @admin.register(Category)

@@ -3,7 +3,13 @@ from django import forms
 from reviews.models import Review, ReviewReport
 
 
-class ReviewForm(forms.ModelForm):
+class ReviewForm(forms.Form):
+    """What a student writes; services.save_review stores it (create or edit).
+
+    A plain form: a ModelForm would also run the model's unique and check-constraint
+    validation, two more queries for what the service and the database enforce anyway.
+    """
+
     rating = forms.TypedChoiceField(
         label="Your rating",
         choices=[(n, f"{n} star{'s' if n > 1 else ''}") for n in range(5, 0, -1)],
@@ -14,15 +20,13 @@ class ReviewForm(forms.ModelForm):
             "invalid_choice": "Choose a rating from 1 to 5 stars.",
         },
     )
-
-    class Meta:
-        model = Review
-        fields = ["rating", "text"]
-        labels = {"text": "Your review (optional)"}
-        widgets = {"text": forms.Textarea(attrs={"rows": 4, "maxlength": 3000})}
-        help_texts = {
-            "text": "What did you like? What could be better? Plain text, up to 3,000 characters."
-        }
+    text = forms.CharField(
+        label="Your review (optional)",
+        max_length=Review._meta.get_field("text").max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 3000}),
+        help_text="What did you like? What could be better? Plain text, up to 3,000 characters.",
+    )
 
 
 class ReplyForm(forms.Form):

@@ -55,17 +55,10 @@ def save_review(*, user, course: Course, rating: int, text: str = "") -> tuple[R
     if not 1 <= int(rating) <= 5:
         raise ValidationError("Choose a rating from 1 to 5 stars.")
     with transaction.atomic():
-        course = _lock_course(course)
-        try:
-            with transaction.atomic():
-                review, created = Review.objects.get_or_create(
-                    user=user, course=course, defaults={"rating": rating, "text": text}
-                )
-        except IntegrityError:  # pragma: no cover - the course lock makes this very rare
-            review, created = Review.objects.get(user=user, course=course), False
-        if not created:
-            review.rating, review.text = rating, text
-            review.save(update_fields=["rating", "text", "updated_at"])
+        course = _lock_course(course)  # a second submit waits here, then edits
+        review, created = Review.objects.update_or_create(
+            user=user, course=course, defaults={"rating": rating, "text": text}
+        )
         refresh_course_rating(course)
     return review, created
 

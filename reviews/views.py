@@ -12,7 +12,7 @@ from catalog.views import get_visible_course
 from lms.page_cache import public_page
 from reviews import services
 from reviews.forms import ReplyForm, ReportForm, ReviewForm
-from reviews.models import HelpfulVote, Review
+from reviews.models import HelpfulVote, Review, ReviewReport
 
 SORTS = {"newest": "Newest first", "helpful": "Most helpful"}
 
@@ -38,6 +38,7 @@ def reviews_page(request, course, *, sort: str, page_number: int) -> dict:
         "next_page": page_number + 1 if len(rows) > size else None,
         "sort": sort,
         "sorts": SORTS,
+        "report_reasons": ReviewReport.Reason.choices,
     }
 
 
@@ -73,8 +74,7 @@ def course_reviews(request, course_slug: str):
 @require_POST
 def submit_review(request, course_slug: str):
     course = get_visible_course(request.user, course_slug)
-    own = Review.objects.filter(user=request.user, course=course).first()
-    form = ReviewForm(request.POST, instance=own)
+    form = ReviewForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

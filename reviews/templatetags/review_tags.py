@@ -27,5 +27,7 @@ def course_reviews(context, course):
         "csrf_token": context.get("csrf_token"),
         "own": own,
         "can_review": can_review,
-        "form": ReviewForm(instance=own) if can_review else None,
+        "form": ReviewForm(initial={"rating": own.rating, "text": own.text} if own else None)
+        if can_review
+        else None,
     }

@@ -198,6 +198,14 @@ def test_report_once_per_person(client, course):
     assert ReviewReport.objects.count() == 1
 
 
+def test_the_report_form_offers_every_reason_the_model_accepts(client, course):
+    services.save_review(user=enrolled(course), course=course, rating=2, text="Meh")
+    client.force_login(UserFactory())
+    page = client.get(course.get_absolute_url()).content.decode()
+    for value, label in ReviewReport.Reason.choices:
+        assert f'<option value="{value}">{label}</option>' in page
+
+
 def test_authors_cannot_report_or_upvote_their_own_review(client, course):
     author = enrolled(course)
     review, _ = services.save_review(user=author, course=course, rating=5)
