@@ -17,14 +17,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from catalog.models import Category, Course, Lesson, Section, Tag
+from catalog.models import Category, Course, Lesson, Section, Tag, of_editable_courses
 from catalog.templatetags.catalog_tags import clock
 from catalog.video import inspect_video
 from lms.files import ensure_room, process_image
-
-
-def editable_courses(request):
-    return Course.objects.editable_by(request.user)
 
 
 class AuthoredByMixin:
@@ -35,15 +31,10 @@ class AuthoredByMixin:
 
     course_path = ""
 
-    def _course_filter(self, request) -> dict:
-        key = f"{self.course_path}__in" if self.course_path else "pk__in"
-        return {key: editable_courses(request)}
-
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_platform_staff:
-            return queryset
-        return queryset.filter(**self._course_filter(request))
+        return of_editable_courses(
+            super().get_queryset(request), request.user, self.course_path or "pk"
+        )
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -75,10 +66,10 @@ class AuthoredByMixin:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Course:
-            kwargs["queryset"] = editable_courses(request)
+            kwargs["queryset"] = Course.objects.editable_by(request.user)
         elif db_field.related_model is Section:
             kwargs["queryset"] = Section.objects.filter(
-                course__in=editable_courses(request)
+                course__in=Course.objects.editable_by(request.user)
             ).select_related("course")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -12,7 +12,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Profile, User
-from catalog.models import Category, Course, Lesson
+from catalog.models import Category, Course, Lesson, of_editable_courses
 from learning.models import ActivityDay, Certificate, Enrollment
 from reviews.models import Review
 
@@ -85,10 +85,6 @@ def daily(queryset, date_field: str, period: Period, *, value=None) -> dict[date
     return dict(daily_rows(queryset, date_field, period, n=value or Count("pk")))
 
 
-def courses_for(user):
-    return Course.objects.editable_by(user)
-
-
 def trends(user, period: Period) -> dict:
     """Totals and daily series. Platform-wide rows (signups) only for staff."""
     series = {}
@@ -97,9 +93,9 @@ def trends(user, period: Period) -> dict:
         series["verified"] = Series(
             "Verified accounts", daily(Profile.objects.all(), "welcomed_at", period)
         )
-    enrollments = scoped(Enrollment.objects.all(), user, "course")
+    enrollments = of_editable_courses(Enrollment.objects.all(), user, "course")
     series["enrollments"] = Series("Enrolments", daily(enrollments, "created_at", period))
-    activity = scoped(ActivityDay.objects.all(), user, "course")
+    activity = of_editable_courses(ActivityDay.objects.all(), user, "course")
     series["active"] = Series(
         "Active learners",
         dict(
@@ -116,10 +112,10 @@ def trends(user, period: Period) -> dict:
     )
     series["certificates"] = Series(
         "Certificates issued",
-        daily(scoped(Certificate.objects.all(), user, "course"), "issued_at", period),
+        daily(of_editable_courses(Certificate.objects.all(), user, "course"), "issued_at", period),
     )
     review_rows = daily_rows(
-        scoped(Review.objects.filter(is_hidden=False), user, "course"),
+        of_editable_courses(Review.objects.filter(is_hidden=False), user, "course"),
         "created_at",
         period,
         n=Count("pk"),
@@ -144,10 +140,10 @@ def course_table(user, period: Period, *, limit: int | None = COURSE_ROWS) -> li
     rate, average progress and rating: the courses, then two grouped queries over the
     enrolments and the activity days, merged here."""
     start, end = period.range
-    rows = list(courses_for(user).select_related("category"))
+    rows = list(Course.objects.editable_by(user).select_related("category"))
     enrolments = {
         row["course"]: row
-        for row in scoped(Enrollment.objects.all(), user, "course")
+        for row in of_editable_courses(Enrollment.objects.all(), user, "course")
         .values("course")
         .annotate(
             enrolled=Count("pk"),
@@ -158,7 +154,7 @@ def course_table(user, period: Period, *, limit: int | None = COURSE_ROWS) -> li
         .order_by()
     }
     active = dict(
-        scoped(ActivityDay.objects.all(), user, "course")
+        of_editable_courses(ActivityDay.objects.all(), user, "course")
         .filter(day__gte=period.start, day__lte=period.end)
         .values("course")
         .annotate(n=Count("user", distinct=True))
@@ -176,13 +172,6 @@ def course_table(user, period: Period, *, limit: int | None = COURSE_ROWS) -> li
         course.average_progress = min(1, (stats["lessons_done"] or 0) / possible) if possible else 0
     rows.sort(key=lambda c: (-c.enrolled, c.title))
     return rows[:limit] if limit else rows
-
-
-def scoped(queryset, user, course_path: str):
-    """Limit ``queryset`` to the user's courses (staff: everything, without the join)."""
-    if user.is_platform_staff:
-        return queryset
-    return queryset.filter(**{f"{course_path}__in": courses_for(user)})
 
 
 def funnel(course: Course | None) -> list[tuple[Lesson, int]]:
