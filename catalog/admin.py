@@ -131,11 +131,12 @@ class CourseAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         publishing = cleaned.get("status") == Course.Status.PUBLISHED
-        if publishing and not (self.instance.pk and self.instance.published_lessons().exists()):
+        problems = self.instance.publish_problems() if publishing else []  # publish()'s rule
+        if problems:
             raise ValidationError(
                 {
-                    "status": "A course needs at least one published lesson before it "
-                    "can be published. Save it as a draft and add lessons first."
+                    "status": f"This course cannot be published yet: {'; '.join(problems)}. "
+                    "Save it as a draft first."
                 }
             )
         return cleaned
@@ -397,10 +398,6 @@ class CourseAdmin(AuthoredByMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change and not (request.user.is_platform_staff and obj.instructor_id):
             obj.instructor = request.user
-        if obj.status == Course.Status.PUBLISHED and not obj.published_at:
-            from django.utils import timezone
-
-            obj.published_at = timezone.now()
         super().save_model(request, obj, form, change)
 
     @admin.display(description="Preview")

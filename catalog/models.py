@@ -209,6 +209,8 @@ class Course(FilesFollowRows):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(Course, self.title, exclude_pk=self.pk)
+        if self.status == self.Status.PUBLISHED and not self.published_at:
+            self.published_at = timezone.now()  # the first publication, however it happens
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -249,7 +251,7 @@ class Course(FilesFollowRows):
     def publish_problems(self) -> list[str]:
         """Why the course cannot be published yet (empty when it can)."""
         problems = []
-        if not self.published_lessons().exists():
+        if not self.pk or not self.published_lessons().exists():
             problems.append("add at least one published lesson")
         return problems
 
@@ -258,7 +260,6 @@ class Course(FilesFollowRows):
         if problems:
             raise ValidationError(f"“{self}” cannot be published: {'; '.join(problems)}.")
         self.status = self.Status.PUBLISHED
-        self.published_at = self.published_at or timezone.now()
         self.save(update_fields=["status", "published_at", "updated_at"])
 
     def unpublish(self) -> None:

@@ -199,7 +199,7 @@ def test_publishing_an_empty_course_from_its_form_is_refused(client, instructor)
     data.update(inline_management("sections"))
     response = client.post(reverse("admin:catalog_course_change", args=[course.pk]), data)
     assert response.status_code == 200
-    assert "needs at least one published lesson" in response.content.decode()
+    assert "cannot be published yet: add at least one published lesson" in response.content.decode()
     course.refresh_from_db()
     assert not course.is_published
 
