@@ -50,23 +50,14 @@ def dashboard(request):
     if not request.user.can_author_courses:
         raise PermissionDenied("The dashboard is for instructors and staff.")
     period = dashboard_data.parse_period(request.GET)
-    export = request.GET.get("export")
+    course_id = _int(request.GET.get("course"))
+    if export := request.GET.get("export"):
+        return dashboard_csv(request, export, period, course_id)
     trends = dashboard_data.trends(request.user, period)
     courses = dashboard_data.course_table(request.user, period, limit=None)
     categories = dashboard_data.top_categories(courses)
-    course_id = _int(request.GET.get("course"))
     funnel_course = next((c for c in courses if c.pk == course_id), None)  # scoped rows only
     funnel = dashboard_data.funnel(funnel_course)
-    if export:
-        return dashboard_csv(
-            export,
-            period=period,
-            trends=trends,
-            courses=courses,
-            categories=categories,
-            funnel=funnel,
-            funnel_course=funnel_course,
-        )
     by_completion = sorted(
         (c for c in courses if c.enrolled), key=lambda c: (-c.completion_rate, -c.enrolled)
     )
@@ -107,16 +98,22 @@ def _int(value):
         return None
 
 
-def dashboard_csv(export, *, period, trends, courses, categories, funnel, funnel_course):
-    tables = {
-        "trends": (
+def dashboard_csv(request, export, period, course_id):
+    """One table as CSV, computing only what that table needs (same scoping as the page)."""
+    user = request.user
+
+    def trends_table():
+        trends = dashboard_data.trends(user, period)
+        return (
             ["date", *[s.label for s in trends["series"].values()]],
             [
                 [day.isoformat(), *[s.values.get(day, 0) for s in trends["series"].values()]]
                 for day in period.days
             ],
-        ),
-        "courses": (
+        )
+
+    def courses_table():
+        return (
             [
                 "course",
                 "category",
@@ -140,23 +137,40 @@ def dashboard_csv(export, *, period, trends, courses, categories, funnel, funnel
                     c.rating_avg,
                     c.rating_count,
                 ]
-                for c in courses
+                for c in dashboard_data.course_table(user, period, limit=None)
             ],
-        ),
-        "categories": (
+        )
+
+    def categories_table():
+        categories = dashboard_data.top_categories(
+            dashboard_data.course_table(user, period, limit=None)
+        )
+        return (
             ["category", "enrolments", "completion rate"],
             [[c.name, c.enrolled, f"{c.completion_rate:.3f}"] for c in categories],
-        ),
-        "funnel": (
+        )
+
+    def funnel_table():
+        course = Course.objects.editable_by(user).filter(pk=course_id).first()
+        return (
             ["course", "section", "lesson", "students who reached it"],
-            [[funnel_course.title, lesson.section.title, lesson.title, n] for lesson, n in funnel]
-            if funnel_course
+            [
+                [course.title, lesson.section.title, lesson.title, n]
+                for lesson, n in dashboard_data.funnel(course)
+            ]
+            if course
             else [],
-        ),
+        )
+
+    tables = {
+        "trends": trends_table,
+        "courses": courses_table,
+        "categories": categories_table,
+        "funnel": funnel_table,
     }
     if export not in tables:
         return HttpResponseBadRequest("Unknown table.")
-    header, rows = tables[export]
+    header, rows = tables[export]()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="lectern-{export}-{period.start}-{period.end}.csv"'
