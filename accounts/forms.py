@@ -85,7 +85,6 @@ class ProfileForm(forms.ModelForm):
             max_bytes=settings.AVATAR_MAX_BYTES,
             max_side=settings.AVATAR_MAX_SIDE,
             box=(settings.AVATAR_SIZE, settings.AVATAR_SIZE),
-            crop=True,
         )
 
     def save(self, commit=True):

@@ -123,7 +123,6 @@ class CourseAdminForm(forms.ModelForm):
             max_bytes=settings.THUMBNAIL_MAX_BYTES,
             max_side=8000,
             box=settings.THUMBNAIL_SIZE,
-            crop=True,
         )
         processed.name = "thumbnail.webp"
         return processed

@@ -87,12 +87,6 @@ class CourseQuerySet(models.QuerySet):
             return self
         return self.filter(instructor=user)
 
-    def visible_to(self, user):
-        """Published courses, plus drafts for their instructor and staff."""
-        if user.is_authenticated and user.can_author_courses:
-            return self.filter(Q(status=Course.Status.PUBLISHED) | Q(pk__in=self.editable_by(user)))
-        return self.published()
-
     def with_rating_score(self):
         """Annotate ``rating_score``: a Bayesian average that needs many reviews to rank high.
 
@@ -382,11 +376,6 @@ def video_upload_to(lesson: "Lesson", filename: str) -> str:
     return f"videos/{uuid.uuid4().hex}.{extension}"
 
 
-class LessonQuerySet(OrderedQuerySet):
-    def published(self):
-        return self.filter(is_published=True, section__course__status=Course.Status.PUBLISHED)
-
-
 class Lesson(FilesFollowRows, CoursePart):
     """One video in a section (the seed's "subsection")."""
 
@@ -405,7 +394,7 @@ class Lesson(FilesFollowRows, CoursePart):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = LessonQuerySet.as_manager()
+    objects = OrderedQuerySet.as_manager()
 
     class Meta:
         ordering = ["section", "order"]

@@ -83,7 +83,7 @@ def my_learning(request):
 def continue_course(request, course_slug: str):
     """Back to the lesson last worked on, else the first lesson."""
     course = get_visible_course(request.user, course_slug)
-    published = Lesson.objects.filter(section__course=course, is_published=True)
+    published = course.published_lessons()
     last = (
         LessonProgress.objects.filter(user=request.user, lesson__in=published)
         .order_by("-updated_at")

@@ -181,7 +181,7 @@ def funnel(course: Course | None) -> list[tuple[Lesson, int]]:
     if course is None:
         return []
     lessons = list(
-        Lesson.objects.filter(section__course=course, is_published=True)
+        course.published_lessons()
         .annotate(reached=Count("progress__user", distinct=True))
         .order_by("section__order", "order")
     )

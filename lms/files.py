@@ -87,7 +87,7 @@ def ensure_room(storage: Storage, uploads) -> None:
         )
 
 
-def process_image(upload, *, max_bytes: int, max_side: int, box: tuple[int, int], crop: bool):
+def process_image(upload, *, max_bytes: int, max_side: int, box: tuple[int, int]):
     """Validate an uploaded image by its content and re-encode it as WebP.
 
     Returns a ``ContentFile``. Raises ``ValidationError`` with a message a person can
@@ -129,10 +129,7 @@ def process_image(upload, *, max_bytes: int, max_side: int, box: tuple[int, int]
 
     image = ImageOps.exif_transpose(image)
     image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
-    if crop:
-        image = ImageOps.fit(image, box, Image.Resampling.LANCZOS)
-    else:
-        image.thumbnail(box, Image.Resampling.LANCZOS)
+    image = ImageOps.fit(image, box, Image.Resampling.LANCZOS)  # cropped to fill ``box``
     out = io.BytesIO()
     image.save(out, format="WEBP", quality=85, method=4)
     return ContentFile(out.getvalue())

@@ -205,11 +205,7 @@ def main() -> None:
     print(f"Preparing the database ({site.database}) in {workdir} …", flush=True)
     site.prepare()
     site.manage("generate_scale_data", "--courses", str(COURSES), "--students", str(STUDENTS))
-    prep = json.loads(
-        site.manage("bench_prepare", "--students", "50", "--video-mb", *map(str, VIDEO_MB))
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    prep = site.bench_prepare("--students", "50", "--video-mb", *map(str, VIDEO_MB))
     sizes = [f"{v['bytes'] / 1024**2:.0f} MB" for v in prep["videos"]]
     results: dict[str, dict] = {}
     nginx = None

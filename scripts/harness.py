@@ -7,6 +7,7 @@ Everything listens on 127.0.0.1 only.
 """
 
 import contextlib
+import json
 import os
 import platform
 import shutil
@@ -97,6 +98,10 @@ class Site:
             capture_output=True,
             text=True,
         )
+
+    def bench_prepare(self, *args: str) -> dict:
+        """Run manage.py bench_prepare; its last line is the JSON the load needs."""
+        return json.loads(self.manage("bench_prepare", *args).stdout.strip().splitlines()[-1])
 
     def prepare(self) -> None:
         self.manage("migrate", "--noinput", "-v0")

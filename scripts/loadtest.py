@@ -203,7 +203,7 @@ def code_entry_status(port: int, csrf: str) -> int:
     return status
 
 
-def answers_from_database(port: int, student: dict, prep: dict) -> bool:
+def answers_from_database(port: int, student: dict) -> bool:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.request("GET", "/learn/", headers={"Cookie": f"sessionid={student['session']}"})
@@ -250,11 +250,7 @@ def main() -> int:
                 env={"DATABASE_URL": postgres.url, "REDIS_URL": redis.url},
             )
             site.prepare()
-            prep = json.loads(
-                site.manage("bench_prepare", "--students", str(args.students), "--no-enroll")
-                .stdout.strip()
-                .splitlines()[-1]
-            )
+            prep = site.bench_prepare("--students", str(args.students), "--no-enroll")
             prep["courses"] = [c for c in prep["courses"] if c["lessons"]]
             site.start()
             note(f"gunicorn up ({args.workers} workers), {args.students} students start")
@@ -276,7 +272,7 @@ def main() -> int:
                 back = time.monotonic()
                 note("PostgreSQL: started again")
                 wait_for(
-                    lambda: answers_from_database(args.port, prep["students"][0], prep),
+                    lambda: answers_from_database(args.port, prep["students"][0]),
                     seconds=30,
                     what="the site after PostgreSQL's restart",
                 )

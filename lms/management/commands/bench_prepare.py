@@ -85,7 +85,6 @@ class Command(BaseCommand):
                 {
                     "email": user.email,
                     "session": logged_in_session(user),
-                    "video": streaming.stream_url(user=user, lesson=lesson),
                     "videos": [streaming.stream_url(user=user, lesson=v) for v in sized],
                 }
             )
