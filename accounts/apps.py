@@ -23,8 +23,14 @@ class AccountsConfig(AppConfig):
 
         from accounts.permissions import sync_role_groups
         from accounts.services import welcome_on_first_verification
+        from lms.lib.files import follow_files_of
+        from lms.lib.page_cache import shown_on_public_pages
 
         post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")
         email_confirmed.connect(
             welcome_on_first_verification, dispatch_uid="accounts.welcome_on_first_verification"
         )
+        follow_files_of(self)  # avatars
+        # Instructor names and avatars show on course pages; every signup creates a
+        # profile that no public page shows yet.
+        shown_on_public_pages(self.get_model("Profile"), new_rows_shown=False)

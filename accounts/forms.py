@@ -3,7 +3,7 @@ from django.conf import settings
 
 from accounts import services
 from accounts.models import Profile, User
-from lms.files import process_image
+from lms.lib.files import process_image
 
 
 class SignupForm(forms.Form):

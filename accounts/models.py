@@ -9,7 +9,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from lms.files import FilesFollowRows
+from lms.lib.files import FilesFollowRows
 
 INSTRUCTORS_GROUP = "Instructors"
 STAFF_GROUP = "Staff"

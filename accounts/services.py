@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import InstructorApplication, Profile, User
-from lms.emails import absolute, queue_email
+from lms.lib.emails import absolute, queue_email
 
 
 def update_profile(*, profile: Profile, avatar=None, remove_avatar: bool = False) -> None:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services
 from accounts.forms import DeleteAccountForm, ProfileForm, TeachingApplicationForm
 from accounts.models import InstructorApplication, Profile
-from lms.cache_backends import cache_is_up
+from lms.lib.cache_backends import cache_is_up
 
 
 def _own_profile(request) -> Profile:

@@ -1,189 +1,22 @@
 """Course authoring in the Django admin.
 
 Instructors see and change only their own courses, sections and lessons; staff see all.
-One mixin (``AuthoredByMixin``) does the scoping for lists, change/delete pages, direct
-URLs, inlines, foreign-key choices, autocomplete and actions, using the same
-``Course.objects.editable_by(user)`` the public views use.
+The scoping is one mixin (``catalog.admin_mixins.AuthoredByMixin``); the forms live in
+``catalog.forms``.
 """
 
-from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
 
-from catalog.models import Category, Course, Lesson, Section, Tag, of_editable_courses
-from catalog.templatetags.catalog_tags import clock
-from catalog.video import inspect_video
-from lms.files import ensure_room, process_image
+from catalog.admin_mixins import AuthoredByMixin, MoveViewMixin, duration_column, move_buttons
+from catalog.forms import CourseAdminForm, LessonAdminForm, LessonFormSet, PrivateFileInput
+from catalog.models import Category, Course, Lesson, Section, Tag
 
-
-class AuthoredByMixin:
-    """Scope an admin (or inline) to rows of courses the user may author.
-
-    ``course_path`` is the lookup from the model to its Course ("" for Course itself).
-    """
-
-    course_path = ""
-
-    def get_queryset(self, request):
-        return of_editable_courses(
-            super().get_queryset(request), request.user, self.course_path or "pk"
-        )
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None and self.model._default_manager.filter(pk=object_id).exists():
-            raise Http404("No such item among your courses.")  # someone else's: 404, not 302
-        return obj
-
-    def _may_author(self, request) -> bool:
-        return request.user.is_active and request.user.can_author_courses
-
-    def has_module_permission(self, request):
-        return self._may_author(request) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._may_author(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args):
-        return self._may_author(request) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may_author(request) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may_author(request) and super().has_delete_permission(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:  # one by one: the models' delete() keeps counters in step
-            obj.delete()
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is Course:
-            kwargs["queryset"] = Course.objects.editable_by(request.user)
-        elif db_field.related_model is Section:
-            kwargs["queryset"] = Section.objects.filter(
-                course__in=Course.objects.editable_by(request.user)
-            ).select_related("course")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-def move_buttons(obj, url_name: str):
-    """Up/down buttons (POST, CSRF-protected) that swap ``obj`` with its neighbour."""
-    if not obj.pk:
-        return "—"
-    url = reverse(url_name, args=[obj.pk])
-    return format_html(
-        '<button type="submit" class="button lectern-move" form="lectern-move-form" '
-        'formaction="{}?direction=up" aria-label="Move “{}” up">↑</button> '
-        '<button type="submit" class="button lectern-move" form="lectern-move-form" '
-        'formaction="{}?direction=down" aria-label="Move “{}” down">↓</button>',
-        url,
-        obj,
-        url,
-        obj,
-    )
-
-
-# --- Forms ------------------------------------------------------------------------------
-class CourseAdminForm(forms.ModelForm):
-    class Meta:
-        model = Course
-        fields = [
-            "title",
-            "slug",
-            "subtitle",
-            "category",
-            "tags",
-            "level",
-            "language",
-            "price",
-            "thumbnail",
-            "description",
-            "what_you_will_learn",
-            "requirements",
-            "status",
-            "featured",
-            "instructor",
-        ]
-        widgets = {"subtitle": forms.TextInput(attrs={"size": 80})}
-
-    def clean_thumbnail(self):
-        upload = self.cleaned_data.get("thumbnail")
-        if not upload or not hasattr(upload, "content_type"):
-            return upload  # unchanged or cleared
-        processed = process_image(
-            upload,
-            max_bytes=settings.THUMBNAIL_MAX_BYTES,
-            max_side=8000,
-            box=settings.THUMBNAIL_SIZE,
-        )
-        processed.name = "thumbnail.webp"
-        return processed
-
-    def clean(self):
-        cleaned = super().clean()
-        publishing = cleaned.get("status") == Course.Status.PUBLISHED
-        problems = self.instance.publish_problems() if publishing else []  # publish()'s rule
-        if problems:
-            raise ValidationError(
-                {
-                    "status": f"This course cannot be published yet: {'; '.join(problems)}. "
-                    "Save it as a draft first."
-                }
-            )
-        return cleaned
-
-
-class PrivateFileInput(forms.ClearableFileInput):
-    """Shows the current file's name, never a URL: private files have none."""
-
-    template_name = "catalog/widgets/private_file_input.html"
-
-    def __init__(self, attrs=None):
-        super().__init__(
-            {"accept": "video/mp4,video/webm,video/x-m4v,.mp4,.m4v,.webm", **(attrs or {})}
-        )
-
-    def is_initial(self, value):
-        return bool(value and getattr(value, "name", None))
-
-
-class LessonAdminForm(forms.ModelForm):
-    class Meta:
-        model = Lesson
-        fields = ["section", "title", "description", "video", "is_free_preview", "is_published"]
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 3}),
-        }
-
-    def clean_video(self):
-        upload = self.cleaned_data.get("video")
-        if upload and hasattr(upload, "content_type"):  # a new upload
-            self._video_info = inspect_video(upload)
-            ensure_room(Lesson.video.field.storage, [upload])
-        return upload
-
-    def clean(self):
-        cleaned = super().clean()
-        # An upload already refused has its own message; "needs a video" would be noise.
-        if cleaned.get("is_published") and not cleaned.get("video") and "video" not in self.errors:
-            self.add_error("video", "A published lesson needs a video.")
-        return cleaned
-
-    def save(self, commit=True):
-        info = getattr(self, "_video_info", None)
-        if info is not None:
-            self.instance.duration = info.duration
-        elif not self.cleaned_data.get("video"):
-            self.instance.duration = 0
-        return super().save(commit)
+# Video fields name their file, never a URL: private files have none.
+PRIVATE_FILE_WIDGETS = {models.FileField: {"widget": PrivateFileInput}}
 
 
 # --- Inlines ----------------------------------------------------------------------------
@@ -216,24 +49,6 @@ class SectionInline(AuthoredByMixin, admin.TabularInline):
         return format_html('<a href="{}">Edit lessons of “{}”</a>', url, obj)
 
 
-PRIVATE_FILE_WIDGETS = {models.FileField: {"widget": PrivateFileInput}}
-
-
-class LessonFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        """Videos added together must fit on the disk together, not only one by one."""
-        super().clean()
-        uploads = [
-            form.cleaned_data["video"]
-            for form in self.forms
-            if form.cleaned_data
-            and not form.cleaned_data.get("DELETE")
-            and hasattr(form.cleaned_data.get("video"), "content_type")  # a new upload
-        ]
-        if len(uploads) > 1:
-            ensure_room(Lesson.video.field.storage, uploads)
-
-
 class LessonInline(AuthoredByMixin, admin.StackedInline):
     model = Lesson
     form = LessonAdminForm
@@ -253,9 +68,7 @@ class LessonInline(AuthoredByMixin, admin.StackedInline):
     ]
     readonly_fields = ["watch", "duration_display", "reorder"]
 
-    @admin.display(description="Duration")
-    def duration_display(self, obj):
-        return clock(obj.duration) if obj.pk else "read from the video on upload"
+    duration_display = duration_column("duration", unsaved="read from the video on upload")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("section__course")
@@ -273,34 +86,6 @@ class LessonInline(AuthoredByMixin, admin.StackedInline):
 
 
 # --- Model admins -----------------------------------------------------------------------
-class MoveViewMixin:
-    """Adds POST <pk>/move/?direction=up|down for the up/down buttons."""
-
-    def get_urls(self):
-        name = f"{self.model._meta.app_label}_{self.model._meta.model_name}_move"
-        return [
-            path("<int:pk>/move/", self.admin_site.admin_view(self.move_view), name=name),
-            *super().get_urls(),
-        ]
-
-    def move_view(self, request, pk):
-        return require_POST(self._move)(request, pk)
-
-    def _move(self, request, pk):
-        obj = get_object_or_404(self.get_queryset(request), pk=pk)
-        if not self.has_change_permission(request, obj):
-            raise Http404
-        direction = {"up": -1, "down": 1}.get(request.GET.get("direction"))
-        if direction is None:
-            messages.error(request, "Unknown direction.")
-        elif not obj.move(direction):
-            messages.info(request, f"“{obj}” is already at that end.")
-        return HttpResponseRedirect(self.parent_url(obj))
-
-    def parent_url(self, obj) -> str:
-        raise NotImplementedError
-
-
 class UploadProgressMedia:
     class Media:
         js = ["catalog/admin-upload-progress.js"]
@@ -408,9 +193,7 @@ class CourseAdmin(AuthoredByMixin, admin.ModelAdmin):
             obj.get_absolute_url(),
         )
 
-    @admin.display(description="Duration", ordering="total_duration")
-    def duration_display(self, obj):
-        return clock(obj.total_duration)
+    duration_display = duration_column("total_duration")
 
     @admin.action(description="Publish the selected courses", permissions=["change"])
     def publish(self, request, queryset):
@@ -489,9 +272,7 @@ class LessonAdmin(CoursePartAdmin):
     def course_title(self, obj):
         return obj.section.course
 
-    @admin.display(description="Duration")
-    def duration_display(self, obj):
-        return clock(obj.duration)
+    duration_display = duration_column("duration")
 
 
 @admin.register(Category)

@@ -18,3 +18,12 @@ class CatalogConfig(AppConfig):
         ],
         "Staff": "__all__",
     }
+
+    def ready(self):
+        from lms.lib.files import follow_files_of
+        from lms.lib.page_cache import shown_on_public_pages
+
+        follow_files_of(self)  # thumbnails, lesson videos
+        shown_on_public_pages(
+            *(self.get_model(name) for name in ("Category", "Tag", "Course", "Section", "Lesson"))
+        )

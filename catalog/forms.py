@@ -1,8 +1,12 @@
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
 
-from catalog.models import Category, Course
+from catalog.models import Category, Course, Lesson
+from catalog.video import inspect_video
+from lms.lib.files import ensure_room, process_image
 
 DURATIONS = {
     "short": ("Under 1 hour", Q(total_duration__lt=3600)),
@@ -119,3 +123,113 @@ def search(courses, query: str):
             Q(title__icontains=word) | Q(subtitle__icontains=word) | Q(description__icontains=word)
         )
     return courses.filter(condition), False
+
+
+# --- Authoring in the admin --------------------------------------------------------------
+class CourseAdminForm(forms.ModelForm):
+    class Meta:
+        model = Course
+        fields = [
+            "title",
+            "slug",
+            "subtitle",
+            "category",
+            "tags",
+            "level",
+            "language",
+            "price",
+            "thumbnail",
+            "description",
+            "what_you_will_learn",
+            "requirements",
+            "status",
+            "featured",
+            "instructor",
+        ]
+        widgets = {"subtitle": forms.TextInput(attrs={"size": 80})}
+
+    def clean_thumbnail(self):
+        upload = self.cleaned_data.get("thumbnail")
+        if not upload or not hasattr(upload, "content_type"):
+            return upload  # unchanged or cleared
+        processed = process_image(
+            upload,
+            max_bytes=settings.THUMBNAIL_MAX_BYTES,
+            max_side=8000,
+            box=settings.THUMBNAIL_SIZE,
+        )
+        processed.name = "thumbnail.webp"
+        return processed
+
+    def clean(self):
+        cleaned = super().clean()
+        publishing = cleaned.get("status") == Course.Status.PUBLISHED
+        problems = self.instance.publish_problems() if publishing else []  # publish()'s rule
+        if problems:
+            raise ValidationError(
+                {
+                    "status": f"This course cannot be published yet: {'; '.join(problems)}. "
+                    "Save it as a draft first."
+                }
+            )
+        return cleaned
+
+
+class PrivateFileInput(forms.ClearableFileInput):
+    """Shows the current file's name, never a URL: private files have none."""
+
+    template_name = "catalog/widgets/private_file_input.html"
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {"accept": "video/mp4,video/webm,video/x-m4v,.mp4,.m4v,.webm", **(attrs or {})}
+        )
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", None))
+
+
+class LessonAdminForm(forms.ModelForm):
+    class Meta:
+        model = Lesson
+        fields = ["section", "title", "description", "video", "is_free_preview", "is_published"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_video(self):
+        upload = self.cleaned_data.get("video")
+        if upload and hasattr(upload, "content_type"):  # a new upload
+            self._video_info = inspect_video(upload)
+            ensure_room(Lesson.video.field.storage, [upload])
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        # An upload already refused has its own message; "needs a video" would be noise.
+        if cleaned.get("is_published") and not cleaned.get("video") and "video" not in self.errors:
+            self.add_error("video", "A published lesson needs a video.")
+        return cleaned
+
+    def save(self, commit=True):
+        info = getattr(self, "_video_info", None)
+        if info is not None:
+            self.instance.duration = info.duration
+        elif not self.cleaned_data.get("video"):
+            self.instance.duration = 0
+        return super().save(commit)
+
+
+class LessonFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """Videos added together must fit on the disk together, not only one by one."""
+        super().clean()
+        uploads = [
+            form.cleaned_data["video"]
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and hasattr(form.cleaned_data.get("video"), "content_type")  # a new upload
+        ]
+        if len(uploads) > 1:
+            ensure_room(Lesson.video.field.storage, uploads)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from lms.files import FilesFollowRows
+from lms.lib.files import FilesFollowRows
 
 
 def private_storage():
@@ -30,10 +30,20 @@ def unique_slug(model, value: str, *, max_length: int = 80, exclude_pk=None) -> 
     return slug
 
 
+class CategoryQuerySet(models.QuerySet):
+    def with_course_counts(self):
+        """Annotate ``n_courses``: how many published courses each category holds."""
+        return self.annotate(
+            n_courses=Count("courses", filter=Q(courses__status=Course.Status.PUBLISHED))
+        ).order_by("name")
+
+
 class Category(models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(max_length=1000, blank=True)
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

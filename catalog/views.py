@@ -1,35 +1,15 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from catalog.access import get_visible_course
 from catalog.forms import CatalogFilterForm
 from catalog.models import Category, Course
-from lms.page_cache import public_page
-
-
-def categories_with_counts():
-    return Category.objects.annotate(
-        n_courses=Count("courses", filter=Q(courses__status=Course.Status.PUBLISHED))
-    ).order_by("name")
-
-
-def get_visible_course(user, slug: str, **annotations) -> Course:
-    """The course at ``slug`` if ``user`` may see it (drafts: owner and staff), else 404.
-
-    ``annotations`` ride along in the same query (the player asks "enrolled?" so).
-    """
-    course = get_object_or_404(
-        Course.objects.select_related("category", "instructor__profile").annotate(**annotations),
-        slug=slug,
-    )
-    if not course.is_visible_to(user):
-        raise Http404("No such course.")
-    return course
+from lms.lib.page_cache import public_page
 
 
 @require_GET
@@ -48,7 +28,7 @@ def course_list(request, category_slug: str | None = None):
         "category": category,
         "page": page,
         "query": query.urlencode(),
-        "categories": None if request.htmx else categories_with_counts(),
+        "categories": None if request.htmx else Category.objects.with_course_counts(),
     }
     template = "catalog/course_list.html"
     if request.htmx and request.htmx.target == "course-results":

@@ -7,13 +7,21 @@ from learning.models import Enrollment
 
 
 def is_enrolled(user, course: Course) -> bool:
-    return user.is_authenticated and Enrollment.objects.filter(user=user, course=course).exists()
+    """Whether ``user`` is enrolled in ``course`` (one query; False when anonymous)."""
+    return user.is_authenticated and Enrollment.objects.of(user).filter(course=course).exists()
+
+
+def enrolled_in(user, course_ref: str = "pk") -> Exists:
+    """The same question as an annotation: is ``user`` enrolled in the course that the
+    outer query reaches by ``course_ref``? Asks it inside the query that loads the page."""
+    return Exists(Enrollment.objects.of(user).filter(course=OuterRef(course_ref)))
 
 
 def lessons_with_enrollment(user):
     """Lessons with section and course, and ``enrolled`` (is ``user`` enrolled?): one query."""
-    enrolled = Enrollment.objects.filter(user=user.pk, course=OuterRef("section__course"))
-    return Lesson.objects.select_related("section__course").annotate(enrolled=Exists(enrolled))
+    return Lesson.objects.select_related("section__course").annotate(
+        enrolled=enrolled_in(user, "section__course")
+    )
 
 
 def enrollment_for(request, course: Course) -> Enrollment | None:
@@ -25,7 +33,7 @@ def enrollment_for(request, course: Course) -> Enrollment | None:
     if course.pk not in cache:
         user = request.user
         cache[course.pk] = (
-            Enrollment.objects.filter(user=user, course=course).first()
+            Enrollment.objects.of(user).filter(course=course).first()
             if user.is_authenticated
             else None
         )

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from learning import services
 from learning.models import Certificate, Enrollment, LessonProgress
-from lms.admin_actions import with_reason
+from lms.lib.admin_actions import with_reason
 
 
 @admin.register(Enrollment)

@@ -46,6 +46,10 @@ def percent(done: int, total: int) -> int:
 
 
 class EnrollmentQuerySet(models.QuerySet):
+    def of(self, user):
+        """``user``'s enrolments: the one definition of "enrolled" (none when anonymous)."""
+        return self.filter(user=user.pk)
+
     def with_progress(self):
         """Annotate ``done`` (completed published lessons) and ``last_activity``."""
         return self.annotate(

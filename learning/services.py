@@ -19,7 +19,7 @@ from learning.models import (
     merge_segment,
     percent,
 )
-from lms.emails import absolute, queue_email
+from lms.lib.emails import absolute, queue_email
 
 # A report may add at most this many seconds of playback: the player reports every few
 # seconds, so a longer "segment" is a made-up request, not watching.

@@ -3,26 +3,17 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from catalog.access import get_lesson_in_course, get_visible_course
 from catalog.models import Lesson
-from catalog.views import get_visible_course
 from learning import services, streaming
-from learning.access import can_learn, can_watch, lessons_with_enrollment
+from learning.access import can_learn, can_watch, enrolled_in, lessons_with_enrollment
 from learning.certificates import render_pdf
 from learning.models import Certificate, Enrollment, LessonProgress, percent
-from lms.emails import absolute
-
-
-def get_lesson_in_course(course, lesson_pk: int) -> Lesson:
-    lesson = get_object_or_404(
-        Lesson.objects.select_related("section"), pk=lesson_pk, section__course=course
-    )
-    lesson.section.course = course  # already loaded: no second query
-    return lesson
+from lms.lib.emails import absolute
 
 
 # --- Enrolment --------------------------------------------------------------------------
@@ -62,7 +53,7 @@ def unenroll(request, course_slug: str):
 @require_GET
 def my_learning(request):
     enrollments = sorted(
-        Enrollment.objects.filter(user=request.user)
+        Enrollment.objects.of(request.user)
         .select_related("course__instructor__profile", "course__category")
         .with_progress(),
         key=lambda e: e.last_activity or e.created_at,
@@ -128,8 +119,9 @@ def status_context(
 @require_GET
 def lesson(request, course_slug: str, lesson_pk: int):
     """The player: five queries (user, course + "enrolled?", sections, lessons, progress)."""
-    enrolled = Enrollment.objects.filter(course=OuterRef("pk"), user=request.user.pk)
-    course = get_visible_course(request.user, course_slug, viewer_enrolled=Exists(enrolled))
+    course = get_visible_course(
+        request.user, course_slug, viewer_enrolled=enrolled_in(request.user)
+    )
     sections = list(course.curriculum())
     ordered = [item for section in sections for item in section.published_lessons]
     current = next((item for item in ordered if item.pk == lesson_pk), None)

@@ -49,7 +49,8 @@ INSTALLED_APPS = [
     "catalog",
     "learning",
     "reviews",
-    "lms",  # composition: demo data, dashboard
+    "analytics",
+    "lms",  # the root: demo and scale-data commands, admin templates
 ]
 
 MIDDLEWARE = [
@@ -110,8 +111,8 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Django's RedisCache, but an unreachable Redis degrades to "no cache"
-            # instead of failing every request (lms/cache_backends.py).
-            "BACKEND": "lms.cache_backends.DegradingRedisCache",
+            # instead of failing every request (lms/lib/cache_backends.py).
+            "BACKEND": "lms.lib.cache_backends.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "lectern",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -202,7 +203,7 @@ if AWS_STORAGE_BUCKET_NAME or AWS_PRIVATE_STORAGE_BUCKET_NAME:
 _default_storage = (
     {"BACKEND": "storages.backends.s3.S3Storage"}
     if AWS_STORAGE_BUCKET_NAME
-    else {"BACKEND": "lms.files.NoPartialFilesStorage"}
+    else {"BACKEND": "lms.lib.files.NoPartialFilesStorage"}
 )
 _private_storage = (
     {
@@ -217,7 +218,7 @@ _private_storage = (
         },
     }
     if AWS_PRIVATE_STORAGE_BUCKET_NAME
-    else {"BACKEND": "lms.files.PrivateFileSystemStorage"}
+    else {"BACKEND": "lms.lib.files.PrivateFileSystemStorage"}
 )
 
 STORAGES = {
@@ -245,7 +246,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     # Like Django's, but a disk that fills up mid-upload leaves no temp file behind.
-    "lms.files.NoPartialTemporaryFileUploadHandler",
+    "lms.lib.files.NoPartialTemporaryFileUploadHandler",
 ]
 
 # How lesson video bytes leave the server (learning.streaming): "direct" (Django serves
@@ -262,7 +263,7 @@ LESSON_COMPLETE_RATIO = env.float("LESSON_COMPLETE_RATIO", default=0.9)
 CURRENCY = env.str("CURRENCY", default="USD")
 CATALOG_PAGE_SIZE = 12
 # Anonymous catalog pages are cached whole for this long (0 turns it off); any catalog
-# change invalidates them at once (lms.page_cache), so this bounds how stale what
+# change invalidates them at once (lms.lib.page_cache), so this bounds how stale what
 # changes without one may be: enrolment counts, helpful votes, instructors' names.
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=60)
 REVIEWS_PAGE_SIZE = 10
@@ -325,7 +326,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "lms.log_format.JsonFormatter"},
+        "json": {"()": "lms.lib.log_format.JsonFormatter"},
     },
     "handlers": {
         "console": {

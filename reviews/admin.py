@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 
-from lms.admin_actions import with_reason
+from lms.lib.admin_actions import with_reason
 from reviews import services
 from reviews.models import Review, ReviewReport
 

@@ -12,6 +12,7 @@ class ReviewsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
 
+        from lms.lib.page_cache import shown_on_public_pages
         from reviews.services import after_user_deleted, before_user_deleted
 
         user_model = get_user_model()
@@ -21,3 +22,4 @@ class ReviewsConfig(AppConfig):
         post_delete.connect(
             after_user_deleted, sender=user_model, dispatch_uid="reviews.after_user_deleted"
         )
+        shown_on_public_pages(self.get_model("Review"))  # ratings and reviews on course pages

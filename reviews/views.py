@@ -1,49 +1,16 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from catalog.views import get_visible_course
-from lms.page_cache import public_page
+from catalog.access import get_visible_course
+from lms.lib.page_cache import public_page
 from reviews import services
+from reviews.access import SORTS, get_review, reviews_page
 from reviews.forms import ReplyForm, ReportForm, ReviewForm
-from reviews.models import HelpfulVote, Review, ReviewReport
-
-SORTS = {"newest": "Newest first", "helpful": "Most helpful"}
-
-
-def reviews_page(request, course, *, sort: str, page_number: int) -> dict:
-    """One page of a course's reviews (the viewer's own first), in one query.
-
-    Fetches one row more than a page to know whether there is a next page, so no
-    COUNT query; the viewer's helpful marks come in the same query.
-    """
-    size = settings.REVIEWS_PAGE_SIZE
-    queryset = Review.objects.filter(course=course).for_page(viewer=request.user, sort=sort)
-    if request.user.is_authenticated:
-        queryset = queryset.annotate(
-            marked_helpful=Exists(
-                HelpfulVote.objects.filter(review=OuterRef("pk"), user=request.user)
-            )
-        )
-    offset = (page_number - 1) * size
-    rows = list(queryset[offset : offset + size + 1])
-    return {
-        "reviews": rows[:size],
-        "next_page": page_number + 1 if len(rows) > size else None,
-        "sort": sort,
-        "sorts": SORTS,
-        "report_reasons": ReviewReport.Reason.choices,
-    }
-
-
-def get_review(pk: int) -> Review:
-    return get_object_or_404(Review.objects.select_related("course", "user"), pk=pk)
 
 
 def back_to_reviews(course):

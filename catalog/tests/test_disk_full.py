@@ -83,7 +83,7 @@ def test_a_disk_that_fills_during_the_write_leaves_no_partial_file(
 ):
     """Another process takes the room between the check and the write."""
     settings.PRIVATE_MEDIA_ROOT = small_disk
-    monkeypatch.setattr("catalog.admin.ensure_room", lambda storage, upload: None)
+    monkeypatch.setattr("catalog.forms.ensure_room", lambda storage, upload: None)
     fill(small_disk, leave=100 * 1024)
     client = Client(raise_request_exception=False)
     client.force_login(instructor)

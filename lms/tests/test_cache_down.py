@@ -7,13 +7,13 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from accounts.tests.helpers import last_code
 from catalog.tests.factories import published_course
-from lms.cache_backends import cache_is_up
+from lms.lib.cache_backends import cache_is_up
 
 pytestmark = pytest.mark.django_db
 
 DOWN = {
     "default": {
-        "BACKEND": "lms.cache_backends.DegradingRedisCache",
+        "BACKEND": "lms.lib.cache_backends.DegradingRedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
         "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
     }

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from catalog.models import Course
 from catalog.tests.factories import published_course
-from lms.page_cache import VERSION_KEY
+from lms.lib.page_cache import VERSION_KEY
 
 pytestmark = pytest.mark.django_db
 

@@ -60,7 +60,7 @@ def test_database_is_the_configured_one():
 def test_cache_is_the_configured_one():
     backend = settings.CACHES["default"]["BACKEND"]
     if os.environ.get("REDIS_URL"):
-        assert backend == "lms.cache_backends.DegradingRedisCache"
+        assert backend == "lms.lib.cache_backends.DegradingRedisCache"
     else:
         assert backend == "django.core.cache.backends.locmem.LocMemCache"
     cache.set("lectern-probe", "ok", 5)
@@ -107,7 +107,7 @@ def test_json_log_lines():
     import json
     import logging
 
-    from lms.log_format import JsonFormatter
+    from lms.lib.log_format import JsonFormatter
 
     try:
         raise RuntimeError("boom")

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import TemporaryUploadedFile
 
-from lms.files import NoPartialFilesStorage
+from lms.lib.files import NoPartialFilesStorage
 
 
 class FillsTheDisk:

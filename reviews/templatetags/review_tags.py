@@ -3,8 +3,8 @@
 from django import template
 
 from learning.access import enrollment_for
+from reviews.access import reviews_page
 from reviews.forms import ReviewForm
-from reviews.views import reviews_page
 
 register = template.Library()
 

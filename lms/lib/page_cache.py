@@ -22,6 +22,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,25 @@ def bump_catalog_version_unless_new(created=False, **kwargs) -> None:
     """For rows no public page shows until they change (a signup's new profile)."""
     if not created:
         bump_catalog_version(**kwargs)
+
+
+def shown_on_public_pages(*models, new_rows_shown: bool = True) -> None:
+    """Bump the catalog version whenever a row of these models is saved or deleted.
+
+    Each app calls this in its ``ready()`` for the models its public pages show. A
+    receiver, not a call in each service, because every write path must invalidate:
+    the admin's forms, inlines and bulk deletes, cascades and the shell. Writes that skip
+    signals (``QuerySet.update()``) call ``bump_catalog_version()`` themselves.
+    ``new_rows_shown=False``: a new row shows nowhere until it changes (a signup's profile).
+    """
+    receiver = bump_catalog_version if new_rows_shown else bump_catalog_version_unless_new
+    for model in models:
+        for signal in (post_save, post_delete):
+            signal.connect(
+                receiver,
+                sender=model,
+                dispatch_uid=f"lms.lib.page_cache.{model._meta.label}.{signal}",
+            )
 
 
 def _cacheable_request(request) -> bool:

@@ -178,7 +178,7 @@ def test_dashboard_query_budget(client, staff, size, django_assert_max_num_queri
 def test_svg_chart_of_an_empty_series_is_flat_with_zero_peak():
     from datetime import date
 
-    from lms.dashboard import svg_line
+    from analytics.queries import svg_line
 
     chart = svg_line([(date(2026, 1, d), 0) for d in range(1, 8)])
     assert chart["max"] == 0

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import models, transaction
+from django.db.models.signals import post_delete
 from django.template.defaultfilters import filesizeformat
 from django.utils._os import safe_makedirs
 from django.utils.functional import cached_property
@@ -140,7 +141,8 @@ class FilesFollowRows(models.Model):
 
     Saving a row whose file field now names another file deletes the old file once the
     transaction commits; deleting a row (directly, in bulk or by cascade) deletes its
-    files the same way (``delete_files_of_deleted_row``, connected in lms.apps).
+    files the same way (``delete_files_of_deleted_row``; each app connects it for its
+    own models with ``follow_files_of(app_config)`` in its ``ready()``).
     """
 
     class Meta:
@@ -170,10 +172,26 @@ class FilesFollowRows(models.Model):
 
 
 def delete_files_of_deleted_row(sender, instance, **kwargs) -> None:
-    """post_delete receiver (connected per FilesFollowRows model in lms.apps): the files
-    of a deleted row go with it."""
+    """post_delete receiver (see ``follow_files_of``): the files of a deleted row go with it."""
     for field in instance.file_fields():
         delete_file_on_commit(field.storage, str(instance.__dict__.get(field.attname) or ""))
+
+
+def follow_files_of(app_config) -> None:
+    """Connect ``delete_files_of_deleted_row`` for each FilesFollowRows model of an app.
+
+    A receiver, not a call in a service: rows also go by cascade (a deleted user takes
+    their profile; a deleted course its lessons), and only ``post_delete`` sees those.
+    Connected per model, because a receiver for every model would make Django load and
+    signal every row of every bulk or cascading delete (no fast delete anywhere).
+    """
+    for model in app_config.get_models():
+        if issubclass(model, FilesFollowRows):
+            post_delete.connect(
+                delete_files_of_deleted_row,
+                sender=model,
+                dispatch_uid=f"lms.lib.files.delete_files_of_row.{model._meta.label}",
+            )
 
 
 class NoPartialFilesStorage(FileSystemStorage):
