@@ -37,6 +37,25 @@ class UserAdmin(DjangoUserAdmin):
             fields.append("is_superuser")
         return fields
 
+    # Staff rights are a superuser's to give and to change. Django's password view,
+    # the delete view and bulk actions all ask these two methods about the account.
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.may_be_changed_by(request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.may_be_changed_by(request.user))
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        """The staff role (and with it is_staff and the Staff group) only from a superuser."""
+        if db_field.name == "role" and not request.user.is_superuser:
+            kwargs["choices"] = [c for c in User.Role.choices if c[0] != User.Role.STAFF]
+            kwargs["error_messages"] = {
+                "invalid_choice": "Only a superuser can give the staff role."
+            }
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if "role" in form.changed_data or not change:

@@ -87,6 +87,12 @@ class User(AbstractUser):
     def can_moderate(self) -> bool:
         return self.is_platform_staff
 
+    def may_be_changed_by(self, actor: "User") -> bool:
+        """Staff manage students' and instructors' accounts; an account with staff rights
+        (a superuser or the staff role, active or not) is a superuser's to change, since
+        whoever sets its email or password owns those rights."""
+        return actor.is_superuser or not (self.is_superuser or self.role == self.Role.STAFF)
+
     @property
     def full_name(self) -> str:
         return self.get_full_name() or self.email.split("@")[0]
