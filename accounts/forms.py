@@ -1,13 +1,15 @@
+from allauth.account import forms as allauth_forms
 from django import forms
 from django.conf import settings
+from django.db import IntegrityError, transaction
 
 from accounts import services
 from accounts.models import Profile, User
 from lms.lib.files import process_image
 
 
-class SignupForm(forms.Form):
-    """The fields Lectern adds to allauth's signup form (which owns email and passwords)."""
+class SignupForm(allauth_forms.SignupForm):
+    """allauth's signup form (email and passwords) with the fields Lectern adds."""
 
     first_name = forms.CharField(
         max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
@@ -27,6 +29,25 @@ class SignupForm(forms.Form):
         """Called by allauth once the user row exists (its adapter saved the names)."""
         if self.cleaned_data.get("wants_to_teach"):
             services.apply_to_teach(user=user)
+
+    def try_save(self, request):
+        """Create the account, or answer as for a taken address if another signup just took it.
+
+        allauth checks that the address is free while validating and saves afterwards; a
+        concurrent signup for the same new address can save in between, and this save then
+        breaks the unique email. Checking again sends allauth down its own branch for a
+        taken address (ACCOUNT_PREVENT_ENUMERATION): the same redirect to the code page as
+        a new signup, and an "account already exists" email. The user, profile, address
+        and teaching request are saved together or not at all.
+        """
+        try:
+            with transaction.atomic():
+                return super().try_save(request)
+        except IntegrityError:
+            self.validate_unique_email(self.cleaned_data["email"])
+            if not self.account_already_exists:
+                raise  # not the address after all
+            return super().try_save(request)
 
 
 class ProfileForm(forms.ModelForm):

@@ -1,10 +1,14 @@
 """Signup with a one-time code: the happy path and every way it should refuse."""
 
+import threading
+
 import pytest
 from allauth.account import app_settings as allauth_settings
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.cache import cache
+from django.db import close_old_connections, connection
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import InstructorApplication, User
@@ -140,6 +144,99 @@ def test_signup_with_a_registered_email_looks_the_same(client):
     assert User.objects.filter(email="taken@example.com").count() == 1
     # The owner of the existing account is told by email; the page says nothing.
     assert "already" in emails_to("taken@example.com")[0].body.lower()
+
+
+# --- Two signups for one new address --------------------------------------------------
+class InTheRaceWindow:
+    """A password validator that runs ``action`` while allauth checks the password.
+
+    allauth checks that the address is free, then the password, then saves the user:
+    whatever ``action`` does happens after the first check and before the save, as when
+    another signup for the same address is saved in between.
+    """
+
+    def __init__(self, action):
+        self.action = action
+
+    def validate(self, password, user=None):
+        self.action()
+
+    def get_help_text(self):
+        return ""
+
+
+def in_the_race_window(settings, action):
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        *settings.AUTH_PASSWORD_VALIDATORS,
+        {"NAME": f"{__name__}.InTheRaceWindow", "OPTIONS": {"action": action}},
+    ]
+
+
+def test_a_signup_that_loses_the_race_for_its_address_gets_the_taken_address_answer(
+    client, settings
+):
+    in_the_race_window(settings, lambda: UserFactory(email="new@example.com", verified=False))
+    response = signup(client, wants_to_teach="on")
+    assert response.status_code == 302 and response.url == VERIFY
+    assert client.get(VERIFY).status_code == 200  # the code page, as for any signup
+    assert User.objects.filter(email="new@example.com").count() == 1
+    assert not InstructorApplication.objects.exists()  # the winner did not ask to teach
+    assert "already" in emails_to("new@example.com")[-1].body.lower()
+
+
+def race_for(settings, email, racers):
+    """``racers`` signups for ``email`` at once, all past allauth's "is it free" check
+    before any of them saves; their responses."""
+    barrier = threading.Barrier(racers, timeout=30)
+    in_the_race_window(settings, barrier.wait)
+    responses = []
+
+    def attempt():
+        try:
+            responses.append(signup(Client(raise_request_exception=False), email))
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [(r.status_code, r.get("Location")) for r in responses]
+
+
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    # The test database is SQLite's shared in-memory one, whose table locks fail instead
+    # of waiting; the test above replays the race on SQLite.
+    reason="a real race needs PostgreSQL (CI's second run)",
+)
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_signups_for_one_new_address_make_one_account(settings):
+    # allauth mails an address at most once per 10 s (see the next test); lifted here
+    # so that every loser's email can be seen.
+    settings.ACCOUNT_RATE_LIMITS = {"confirm_email": None}
+    outcomes = race_for(settings, "race@example.com", racers=4)
+    assert outcomes == [(302, VERIFY)] * 4  # each one looks like a new signup
+    assert User.objects.filter(email="race@example.com").count() == 1
+    bodies = [m.body.lower() for m in emails_to("race@example.com")]
+    assert sum("already" in body for body in bodies) == 3  # one per loser
+    assert sum("already" not in body for body in bodies) == 1  # the winner's code
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_signups_within_the_mail_cooldown_get_allauths_answer(settings):
+    """With allauth's limits as configured, a signup for an address mailed in the last
+    10 s gets a 429 (as a second signup one after the other does); never a 500."""
+    outcomes = race_for(settings, "race@example.com", racers=4)
+    assert set(outcomes) <= {(302, VERIFY), (429, None)}
+    assert (302, VERIFY) in outcomes
+    assert User.objects.filter(email="race@example.com").count() == 1
 
 
 def test_signup_refuses_mismatched_and_weak_passwords(client):
