@@ -16,11 +16,13 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x7#q-production-like-secret-key-with-plenty-of-entropy-9f2k1!m",
     "ALLOWED_HOSTS": "lectern.example.com",
     "SITE_URL": "https://lectern.example.com",
+    "REDIS_URL": "redis://cache.invalid:6379/0",  # checks never connect
+    "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
 }
 
 
-def manage(*args, env_overrides):
-    dropped = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last is for tests only
+def manage(*args, env_overrides, without=()):
+    dropped = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", *without)  # the third: tests
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(env_overrides)
     return subprocess.run(
@@ -44,6 +46,21 @@ def test_production_refuses_the_default_secret_key():
     result = manage("check", env_overrides=env_without_key)
     assert result.returncode != 0
     assert "DEBUG=0 needs SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_on_one_process_settings():
+    """The defaults that suit `make run` (local-memory cache, in-process tasks) are refused
+    by every command that runs the checks: `check`, `migrate`, the web unit's check."""
+    single_process = {
+        k: v for k, v in PRODUCTION_ENV.items() if k not in ("REDIS_URL", "TASKS_BACKEND")
+    }
+    for command in (["check"], ["migrate", "--check"]):
+        result = manage(
+            *command, env_overrides=single_process, without=("REDIS_URL", "TASKS_BACKEND")
+        )
+        assert result.returncode != 0
+        assert "lms.E001" in result.stderr and "REDIS_URL" in result.stderr
+        assert "lms.E002" in result.stderr and "TASKS_BACKEND" in result.stderr
 
 
 @pytest.mark.django_db
