@@ -55,8 +55,8 @@ clean:
 ## bench: serve with gunicorn (DEBUG=0) and load with wrk (nginx for the streaming
 ## comparison); writes docs/benchmarks/latest.md and latest.png
 bench: $(BIN)/.installed
-	command -v wrk >/dev/null && command -v nginx >/dev/null || \
-		(apt-get update -qq && apt-get install -y -qq wrk nginx-light)
+	command -v wrk >/dev/null && command -v nginx >/dev/null && command -v redis-server >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq wrk nginx-light redis-server)
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	$(BIN)/python scripts/bench.py
 

@@ -1,5 +1,6 @@
 from functools import wraps
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import ProtectedError
@@ -10,7 +11,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services
 from accounts.forms import DeleteAccountForm, ProfileForm, TeachingApplicationForm
 from accounts.models import InstructorApplication, Profile
-from lms.lib.cache_backends import cache_is_up
 
 
 def _own_profile(request) -> Profile:
@@ -67,6 +67,10 @@ def apply_to_teach(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete_account(request):
+    # The password check counts against allauth's reauthentication limit, per user.
+    refused = ratelimit.consume_or_429(request, action="reauthenticate", user=request.user)
+    if refused:
+        return refused
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -94,9 +98,7 @@ def explain_unusable_code(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if request.method == "POST" and not cache_is_up():
-            # The attempt limits live in the cache: without it, refuse (fail closed).
-            return render(request, "accounts/codes_unavailable.html", status=503)
+        # Without the cache (where the attempt limits live) accounts.middleware refuses.
         told_before = len(messages.get_messages(request))
         response = view(request, *args, **kwargs)
         start_over = {

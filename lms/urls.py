@@ -3,14 +3,20 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 
 from accounts.views import explain_unusable_code
 from analytics import views as analytics_views
 from lms import views
 
 # The admin logs in through allauth: its rate limits and verified emails apply there too.
-admin.site.login = secure_admin_login(admin.site.login)
+# Django's own login form would still check any account's password for a signed-in staff
+# member (and switch to that account), unlimited: it takes no POST. Changing the password
+# goes through allauth's page too (rate limited, with the "password changed" email).
+admin.site.login = secure_admin_login(require_safe(admin.site.login))
+admin.site.password_change = lambda request, extra_context=None: redirect("account_change_password")
 admin.site.site_header = "Lectern administration"
 admin.site.site_title = "Lectern admin"
 admin.site.index_title = "Authoring and moderation"
@@ -18,6 +24,7 @@ admin.site.index_title = "Authoring and moderation"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
+    path("readyz/", views.readyz, name="readyz"),
     path("accounts/", include("accounts.urls")),
     # allauth's code-entry pages, wrapped so an expired or used code is explained.
     path(

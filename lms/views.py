@@ -39,29 +39,47 @@ def bare_ok(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_GET
-def healthz(request):
-    """For load balancers and monitors: 200 when the database and the cache answer."""
-    checks = {}
+def _database_status() -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-        checks["database"] = "ok"
     except Exception:
         logger.exception("Health check: database unreachable")
-        checks["database"] = "unreachable"
+        return "unreachable"
+    return "ok"
+
+
+def _cache_status() -> str:
     try:
-        checks["cache"] = "ok" if cache_is_up() else "unreachable"
+        return "ok" if cache_is_up() else "unreachable"
     except Exception:  # a cache backend that raises instead of degrading
         logger.exception("Health check: cache unreachable")
-        checks["cache"] = "unreachable"
+        return "unreachable"
+
+
+def _health_response(checks: dict[str, str]) -> JsonResponse:
     healthy = all(value == "ok" for value in checks.values())
     response = JsonResponse(
         {"status": "ok" if healthy else "failing", **checks}, status=200 if healthy else 503
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def healthz(request):
+    """Liveness, for load balancers: 200 while this process answers and reaches the
+    database. The cache is left out on purpose: every host shares one Redis, and the site
+    works without it (degraded), so a Redis outage must not make the balancer drain every
+    host at once."""
+    return _health_response({"database": _database_status()})
+
+
+@require_GET
+def readyz(request):
+    """Readiness, for monitors and deploy scripts: the database and the cache both answer."""
+    return _health_response({"database": _database_status(), "cache": _cache_status()})
 
 
 # Seconds a client is asked to wait when the database is away (restart, failover).

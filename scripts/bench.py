@@ -1,6 +1,6 @@
 """Lectern's benchmark: serve with gunicorn as production would, load it with wrk.
 
-    make bench        # throwaway PostgreSQL + Redis when installed, else SQLite + memory
+    make bench        # throwaway Redis, and PostgreSQL when installed (else SQLite)
     make bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/lectern_bench \
                REDIS_URL=redis://127.0.0.1:6379/2      # servers of your own (emptied)
 
@@ -189,14 +189,17 @@ def scenario(results: dict, name: str, base: str, path: str, script: str | None 
 def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
+    if "REDIS_URL" not in os.environ and not shutil.which("redis-server"):
+        # DEBUG=0 refuses the local-memory cache (lms/checks.py): it is one per worker.
+        sys.exit("redis-server is missing: apt-get install redis-server, or set REDIS_URL")
     workdir = temporary_folder("lectern-bench-")
     services, env = [], {}
-    # PostgreSQL and Redis when available: the ones named by DATABASE_URL/REDIS_URL, or
-    # else throwaway servers of the harness's own; SQLite and local memory otherwise.
+    # PostgreSQL and Redis: the ones named by DATABASE_URL/REDIS_URL, or else throwaway
+    # servers of the harness's own; SQLite when PostgreSQL is not installed.
     if "DATABASE_URL" not in os.environ and ThrowawayPostgres.find_bin():
         services.append(ThrowawayPostgres(workdir))
         env["DATABASE_URL"] = services[-1].url
-    if "REDIS_URL" not in os.environ and shutil.which("redis-server"):
+    if "REDIS_URL" not in os.environ:
         services.append(ThrowawayRedis())
         env["REDIS_URL"] = services[-1].url
     for service in services:

@@ -75,6 +75,9 @@ class Site:
             "PRIVATE_MEDIA_ROOT": str(workdir / "private"),
             "MEDIA_ROOT": str(workdir / "media"),
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            # DEBUG=0 refuses in-process tasks (lms/checks.py); emails queue in the
+            # database, and no worker sends them (the email backend would drop them).
+            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
             "LOG_LEVEL": "WARNING",
             **(env or {}),
         }

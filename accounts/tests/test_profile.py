@@ -216,6 +216,18 @@ def test_delete_account_needs_the_password(client, student):
     assert User.objects.filter(pk=student.pk).exists()
 
 
+def test_delete_account_password_guesses_are_rate_limited(client, student):
+    """The password check counts against allauth's reauthentication limit (per user), so
+    a borrowed session cannot try passwords without end."""
+    client.force_login(student)
+    url = reverse("accounts:delete")
+    for _ in range(10):
+        assert client.post(url, {"password": "a guess"}).status_code == 200
+    response = client.post(url, {"password": PASSWORD})
+    assert response.status_code == 429
+    assert User.objects.filter(pk=student.pk).exists()
+
+
 def test_delete_account_removes_user_profile_avatar_and_logs_out(
     client, student, settings, django_capture_on_commit_callbacks
 ):

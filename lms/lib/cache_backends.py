@@ -2,11 +2,20 @@
 
 Lectern uses the cache for speed (page cache, sessions read through the cache) and for
 allauth's rate-limit counters. When Redis goes away, reads miss and writes are dropped
-so pages keep working (sessions fall back to the database); code entry, which must not
-run without its rate limits, asks ``cache_is_up()`` and refuses (fails closed).
+so pages keep working (sessions fall back to the database); everything that must not run
+without its rate limits (sign-in, codes, emails: accounts.middleware) asks
+``cache_is_up()`` and refuses (fails closed).
+
+A Redis that drops packets (a dead host, a firewall) costs a whole connect timeout per
+call, and a page makes several. So after a failure a circuit breaker leaves Redis alone
+for ``DOWN_SECONDS`` (an ``OPTIONS`` entry, default 5): calls miss or do nothing at once
+and ``cache_is_up()`` answers False without a network call. Then one call probes Redis;
+if it answers, the cache is used again, otherwise the pause starts over. The breaker is
+per process and per Redis address, shared by the process's threads.
 """
 
 import logging
+import threading
 import time
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -15,21 +24,63 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 FAILURES = (RedisConnectionError, RedisTimeoutError, OSError)
-_down_since: float | None = None
+DOWN_SECONDS = 5.0
 
 
-def _failed(operation: str) -> None:
-    global _down_since
-    if _down_since is None:
-        logger.error("Cache unreachable (%s): degrading to no cache", operation)
-    _down_since = time.monotonic()
+class CircuitBreaker:
+    """Whether calls to one Redis may go out: closed (yes), open (no, until the pause
+    ends), then one probe."""
+
+    def __init__(self, *, location: str, seconds: float):
+        self.location = location
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._open_until: float | None = None  # None: closed
+
+    def allows_a_call(self) -> bool:
+        if self._open_until is None:  # the usual case, no lock needed
+            return True
+        with self._lock:
+            if self._open_until is None:
+                return True
+            now = time.monotonic()
+            if now < self._open_until:
+                return False
+            # This caller probes; the others keep skipping Redis until it has answered.
+            self._open_until = now + self.seconds
+            return True
+
+    def failed(self, operation: str) -> None:
+        with self._lock:
+            was_closed = self._open_until is None
+            self._open_until = time.monotonic() + self.seconds
+        if was_closed:
+            logger.error(
+                "Cache unreachable (%s): degrading to no cache, next try in %s s",
+                operation,
+                self.seconds,
+            )
+
+    def succeeded(self) -> None:
+        if self._open_until is None:
+            return
+        with self._lock:
+            was_open, self._open_until = self._open_until is not None, None
+        if was_open:
+            logger.warning("Cache reachable again")
 
 
-def _recovered() -> None:
-    global _down_since
-    if _down_since is not None:
-        logger.warning("Cache reachable again")
-    _down_since = None
+_breakers: dict[tuple[str, float], CircuitBreaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker_for(location: str, seconds: float) -> CircuitBreaker:
+    """The process's breaker for this Redis (Django builds a cache object per thread)."""
+    with _breakers_lock:
+        key = (location, seconds)
+        if key not in _breakers:
+            _breakers[key] = CircuitBreaker(location=location, seconds=seconds)
+        return _breakers[key]
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
@@ -55,16 +106,21 @@ class ReusingRedisCacheClient(RedisCacheClient):
 
 class DegradingRedisCache(RedisCache):
     def __init__(self, server, params):
-        super().__init__(server, params)
+        options = dict(params.get("OPTIONS", {}))
+        seconds = float(options.pop("DOWN_SECONDS", DOWN_SECONDS))  # not a redis-py option
+        super().__init__(server, {**params, "OPTIONS": options})
         self._class = ReusingRedisCacheClient
+        self._breaker = breaker_for(str(server), seconds)
 
     def _guard(self, operation: str, default, call):
+        if not self._breaker.allows_a_call():
+            return default
         try:
             result = call()
         except FAILURES:
-            _failed(operation)
+            self._breaker.failed(operation)
             return default
-        _recovered()
+        self._breaker.succeeded()
         return result
 
     def get(self, key, default=None, version=None):
@@ -100,15 +156,14 @@ class DegradingRedisCache(RedisCache):
         )
 
     def incr(self, key, delta=1, version=None):
-        def call():
-            return super(DegradingRedisCache, self).incr(key, delta, version)
-
-        try:
-            result = call()
-        except FAILURES:
-            _failed("incr")
-            raise ValueError("cache unavailable") from None  # what a missing key raises
-        _recovered()
+        unavailable = object()
+        result = self._guard(
+            "incr",
+            unavailable,
+            lambda: super(DegradingRedisCache, self).incr(key, delta, version),
+        )
+        if result is unavailable:
+            raise ValueError("cache unavailable")  # what a missing key raises
         return result
 
     def has_key(self, key, version=None):
@@ -131,7 +186,8 @@ class DegradingRedisCache(RedisCache):
 
 
 def cache_is_up() -> bool:
-    """Whether the default cache answers right now (a real round trip)."""
+    """Whether the default cache answers right now: a real round trip, or with Redis in
+    its pause after a failure, False at once."""
     from django.core.cache import cache
 
     probe = "lectern:cache-probe"

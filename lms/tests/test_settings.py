@@ -16,11 +16,13 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x7#q-production-like-secret-key-with-plenty-of-entropy-9f2k1!m",
     "ALLOWED_HOSTS": "lectern.example.com",
     "SITE_URL": "https://lectern.example.com",
+    "REDIS_URL": "redis://cache.invalid:6379/0",  # checks never connect
+    "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
 }
 
 
-def manage(*args, env_overrides):
-    dropped = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last is for tests only
+def manage(*args, env_overrides, without=()):
+    dropped = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", *without)  # the third: tests
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(env_overrides)
     return subprocess.run(
@@ -44,6 +46,21 @@ def test_production_refuses_the_default_secret_key():
     result = manage("check", env_overrides=env_without_key)
     assert result.returncode != 0
     assert "DEBUG=0 needs SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_on_one_process_settings():
+    """The defaults that suit `make run` (local-memory cache, in-process tasks) are refused
+    by every command that runs the checks: `check`, `migrate`, the web unit's check."""
+    single_process = {
+        k: v for k, v in PRODUCTION_ENV.items() if k not in ("REDIS_URL", "TASKS_BACKEND")
+    }
+    for command in (["check"], ["migrate", "--check"]):
+        result = manage(
+            *command, env_overrides=single_process, without=("REDIS_URL", "TASKS_BACKEND")
+        )
+        assert result.returncode != 0
+        assert "lms.E001" in result.stderr and "REDIS_URL" in result.stderr
+        assert "lms.E002" in result.stderr and "TASKS_BACKEND" in result.stderr
 
 
 @pytest.mark.django_db
@@ -78,21 +95,44 @@ def test_pages_send_a_strict_content_security_policy(client):
 
 
 @pytest.mark.django_db
-def test_health_check_reports_database_and_cache(client):
+def test_liveness_reports_the_database(client):
     response = client.get("/healthz/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+def test_readiness_reports_database_and_cache(client):
+    response = client.get("/readyz/")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 @pytest.mark.django_db
-def test_health_check_fails_cleanly_when_the_cache_is_down(client, monkeypatch):
+def test_health_checks_fail_cleanly_when_the_cache_is_down(client, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("cache down")
 
     monkeypatch.setattr(cache, "set", broken)
-    response = client.get("/healthz/")
+    response = client.get("/readyz/")
     assert response.status_code == 503
     assert response.json()["cache"] == "unreachable"
+    assert client.get("/healthz/").status_code == 200  # a balancer keeps the host
+
+
+@pytest.mark.django_db
+def test_health_checks_fail_when_the_database_is_down(client, monkeypatch):
+    from django.db import OperationalError
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", unreachable)
+    for url in ("/healthz/", "/readyz/"):
+        response = client.get(url)
+        assert response.status_code == 503
+        assert response.json()["database"] == "unreachable"
 
 
 @pytest.mark.django_db
@@ -101,6 +141,39 @@ def test_admin_login_goes_through_allauth(client, student):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     client.force_login(student)
     assert client.get("/admin/login/").status_code == 403  # logged in, but not staff
+
+
+@pytest.mark.django_db
+def test_admin_login_takes_no_password_from_a_signed_in_staff_member(client, staff):
+    """Django's admin login would check any account's password for a signed-in staff
+    member (and switch to it), with no rate limit: only allauth's login takes passwords."""
+    from accounts.tests.factories import PASSWORD, StaffFactory
+
+    other = StaffFactory()
+    client.force_login(staff)
+    response = client.post("/admin/login/", {"username": other.email, "password": PASSWORD})
+    assert response.status_code == 405
+    assert client.get("/").wsgi_request.user == staff
+    assert client.get("/admin/login/")["Location"] == "/admin/"
+
+
+@pytest.mark.django_db
+def test_admin_password_change_is_allauths_rate_limited_page(client, staff):
+    from django.urls import reverse
+
+    from accounts.tests.factories import PASSWORD
+
+    client.force_login(staff)
+    response = client.get("/admin/password_change/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_change_password")
+    new = "a-new-and-long-passphrase-42"
+    client.post(
+        "/admin/password_change/",
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    staff.refresh_from_db()
+    assert staff.check_password(PASSWORD)
 
 
 def test_json_log_lines():

@@ -24,6 +24,7 @@ POST_ONLY = (LOGIN, NO, NO)  # a GET is refused (405) once logged in
 RULES = {
     "home": PUBLIC,
     "healthz": PUBLIC,
+    "readyz": PUBLIC,
     "catalog:courses": PUBLIC,
     "catalog:course": PUBLIC,
     "catalog:draft": (NO, NO, NO),  # a draft course page (pseudo-name, see below)

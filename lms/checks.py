@@ -1,0 +1,91 @@
+"""System checks for settings that start fine and then fail at request time.
+
+``DEBUG=0`` is production: several gunicorn workers on several hosts. A local-memory
+cache there keeps one copy of the rate limits, the page cache and the cached sessions per
+process; in-process tasks send emails inside the request. Both are the defaults that
+make ``make run`` need no services, so they are refused here rather than in settings.py.
+``VIDEO_DELIVERY=s3`` with videos on local disk fails on every video, in any mode.
+
+They are normal checks (not only ``--deploy``): ``manage.py check``, ``migrate`` and
+every other command refuse to run, and the web unit runs ``check`` before gunicorn.
+"""
+
+from django.conf import settings
+from django.core.checks import Error, register
+from django.utils.module_loading import import_string
+
+ONE_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+IN_PROCESS_TASKS = (
+    "django_tasks.backends.immediate.ImmediateBackend",
+    "django_tasks.backends.dummy.DummyBackend",
+)
+LOCAL_STORAGES = ("django.core.files.storage.FileSystemStorage",)
+VIDEO_DELIVERIES = ("direct", "nginx", "s3")
+
+
+def _is_one_of(backend_path: str, classes: tuple[str, ...]) -> bool:
+    """Whether the backend is one of ``classes`` or a subclass of one."""
+    try:
+        backend = import_string(backend_path)
+    except ImportError:
+        return False  # Django's own checks and the first request report a bad path
+    return any(issubclass(backend, import_string(path)) for path in classes)
+
+
+@register("lectern")
+def production_needs_shared_backends(app_configs, **kwargs) -> list[Error]:
+    if settings.DEBUG:
+        return []
+    errors = []
+    for alias, config in settings.CACHES.items():
+        if _is_one_of(config["BACKEND"], ONE_PROCESS_CACHES):
+            errors.append(
+                Error(
+                    f"DEBUG=0 with CACHES[{alias!r}] = {config['BACKEND']}: each process "
+                    "would keep its own rate limits (sign-in limits that do not count), "
+                    "page cache and sessions.",
+                    hint="Set REDIS_URL (e.g. redis://127.0.0.1:6379/0), or DEBUG=1 for a "
+                    "local site.",
+                    id="lms.E001",
+                )
+            )
+    for alias, config in settings.TASKS.items():
+        if _is_one_of(config["BACKEND"], IN_PROCESS_TASKS):
+            errors.append(
+                Error(
+                    f"DEBUG=0 with TASKS[{alias!r}] = {config['BACKEND']}: emails would be "
+                    "sent inside the request (or never), not by a worker.",
+                    hint="Set TASKS_BACKEND=django_tasks_db.DatabaseBackend and run "
+                    "`manage.py db_worker` (deploy/lectern-worker.service).",
+                    id="lms.E002",
+                )
+            )
+    return errors
+
+
+@register("lectern")
+def video_delivery_matches_storage(app_configs, **kwargs) -> list[Error]:
+    delivery = settings.VIDEO_DELIVERY
+    if delivery not in VIDEO_DELIVERIES:
+        return [
+            Error(
+                f"VIDEO_DELIVERY={delivery!r} is not one of {', '.join(VIDEO_DELIVERIES)}.",
+                hint="Set VIDEO_DELIVERY to direct (the default), nginx or s3.",
+                id="lms.E004",
+            )
+        ]
+    private = settings.STORAGES["private"]["BACKEND"]
+    if delivery == "s3" and _is_one_of(private, LOCAL_STORAGES):
+        return [
+            Error(
+                "VIDEO_DELIVERY=s3 redirects viewers to signed S3 URLs, but lesson videos "
+                f"are stored on local disk ({private}): every video would fail.",
+                hint="Set AWS_PRIVATE_STORAGE_BUCKET_NAME (videos on S3), or "
+                "VIDEO_DELIVERY=direct or nginx.",
+                id="lms.E003",
+            )
+        ]
+    return []
