@@ -6,6 +6,7 @@ read reviews through here.
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from reviews.models import HelpfulVote, Review, ReviewReport
@@ -38,5 +39,16 @@ def reviews_page(request, course, *, sort: str, page_number: int) -> dict:
     }
 
 
-def get_review(pk: int) -> Review:
-    return get_object_or_404(Review.objects.select_related("course", "user"), pk=pk)
+def get_review(user, pk: int) -> Review:
+    """The review ``pk`` if the course page shows it to ``user``, else 404.
+
+    Its course must be visible to them (drafts: the instructor and staff) and the review
+    shown to them (``Review.objects.shown_to``): a hidden review, or one of a draft
+    course, does not exist for anyone who cannot see it there.
+    """
+    review = get_object_or_404(
+        Review.objects.shown_to(user).select_related("course", "user"), pk=pk
+    )
+    if not review.course.is_visible_to(user):
+        raise Http404("No such review.")
+    return review

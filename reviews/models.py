@@ -10,20 +10,31 @@ class ReviewQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(is_hidden=False)
 
+    def shown_to(self, viewer):
+        """The reviews a course page shows ``viewer``: visible ones, and their own even when
+        staff hid it (so they see why). Staff see hidden reviews in the admin, not here.
+
+        The one rule for both the page and the actions on a review (vote, report, reply,
+        delete), so no one acts on a review they cannot see.
+        """
+        if viewer is not None and viewer.is_authenticated:
+            return self.filter(Q(is_hidden=False) | Q(user=viewer))
+        return self.visible()
+
     def for_page(self, *, viewer=None, sort: str = "newest"):
-        """Visible reviews with their authors, the viewer's own review first."""
+        """The reviews shown to ``viewer`` with their authors, the viewer's own first."""
         ordering = (
             ["-helpful_count", "-created_at", "-pk"]
             if sort == "helpful"
             else ["-created_at", "-pk"]
         )
-        queryset = self.select_related("user__profile")
+        queryset = self.shown_to(viewer).select_related("user__profile")
         if viewer is not None and viewer.is_authenticated:
-            queryset = queryset.filter(Q(is_hidden=False) | Q(user=viewer)).annotate(
+            queryset = queryset.annotate(
                 mine=Case(When(user=viewer, then=Value(0)), default=Value(1))
             )
             return queryset.order_by("mine", *ordering)
-        return queryset.visible().order_by(*ordering)
+        return queryset.order_by(*ordering)
 
 
 class Review(models.Model):

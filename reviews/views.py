@@ -64,7 +64,7 @@ def submit_review(request, course_slug: str):
 @login_required
 @require_POST
 def delete_review(request, pk: int):
-    review = get_review(pk)
+    review = get_review(request.user, pk)
     if review.user_id != request.user.pk:
         messages.error(request, "You can only delete your own review.")
         return back_to_reviews(review.course)
@@ -76,7 +76,7 @@ def delete_review(request, pk: int):
 @login_required
 @require_POST
 def report_review(request, pk: int):
-    review = get_review(pk)
+    review = get_review(request.user, pk)
     form = ReportForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose why you are reporting this review.")
@@ -98,7 +98,7 @@ def report_review(request, pk: int):
 @login_required
 @require_POST
 def mark_helpful(request, pk: int):
-    review = get_review(pk)
+    review = get_review(request.user, pk)
     try:
         marked = services.toggle_helpful(review=review, user=request.user)
     except services.ReviewRefused as refusal:
@@ -114,7 +114,7 @@ def mark_helpful(request, pk: int):
 @login_required
 @require_POST
 def reply_to_review(request, pk: int):
-    review = get_review(pk)
+    review = get_review(request.user, pk)
     form = ReplyForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Your reply was not saved: " + " ".join(form.errors["reply"]))
