@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from lms.lib.query_params import MAX_PAGE
 from reviews.models import HelpfulVote, Review, ReviewReport
 
 SORTS = {"newest": "Newest first", "helpful": "Most helpful"}
@@ -18,7 +19,8 @@ def reviews_page(request, course, *, sort: str, page_number: int) -> dict:
     """One page of a course's reviews (the viewer's own first), in one query.
 
     Fetches one row more than a page to know whether there is a next page, so no
-    COUNT query; the viewer's helpful marks come in the same query.
+    COUNT query; the viewer's helpful marks come in the same query. ``page_number`` is
+    1 to ``MAX_PAGE`` (``lms.lib.query_params.page_number``); the last offers no next.
     """
     size = settings.REVIEWS_PAGE_SIZE
     queryset = Review.objects.filter(course=course).for_page(viewer=request.user, sort=sort)
@@ -32,7 +34,7 @@ def reviews_page(request, course, *, sort: str, page_number: int) -> dict:
     rows = list(queryset[offset : offset + size + 1])
     return {
         "reviews": rows[:size],
-        "next_page": page_number + 1 if len(rows) > size else None,
+        "next_page": page_number + 1 if len(rows) > size and page_number < MAX_PAGE else None,
         "sort": sort,
         "sorts": SORTS,
         "report_reasons": ReviewReport.Reason.choices,

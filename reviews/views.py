@@ -8,6 +8,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from catalog.access import get_visible_course
 from lms.lib.page_cache import public_page
+from lms.lib.query_params import page_number
 from reviews import services
 from reviews.access import SORTS, get_review, reviews_page
 from reviews.forms import ReplyForm, ReportForm, ReviewForm
@@ -24,14 +25,8 @@ def course_reviews(request, course_slug: str):
     """All reviews of a course, paged; HTMX's "More reviews" asks for the next items."""
     course = get_visible_course(request.user, course_slug)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
-    try:
-        page_number = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        page_number = 1
-    context = {
-        "course": course,
-        **reviews_page(request, course, sort=sort, page_number=page_number),
-    }
+    page = page_number(request.GET.get("page"))
+    context = {"course": course, **reviews_page(request, course, sort=sort, page_number=page)}
     if request.htmx:
         return render(request, "reviews/course_reviews.html#review-items", context)
     return render(request, "reviews/review_list_page.html", context)
