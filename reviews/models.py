@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 
 from catalog.models import Course
+from lms.lib.validators import no_control_characters
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -53,7 +54,7 @@ class Review(models.Model):
 
     # Moderation: hidden reviews leave the public page and the course average.
     is_hidden = models.BooleanField("hidden", default=False)
-    hidden_reason = models.CharField(max_length=300, blank=True)
+    hidden_reason = models.CharField(max_length=300, blank=True, validators=[no_control_characters])
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -109,7 +110,7 @@ class ReviewReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_reports"
     )
     reason = models.CharField(max_length=16, choices=Reason)
-    details = models.CharField(max_length=500, blank=True)
+    details = models.CharField(max_length=500, blank=True, validators=[no_control_characters])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -74,7 +74,8 @@ def report_review(request, pk: int):
     review = get_review(request.user, pk)
     form = ReportForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose why you are reporting this review.")
+        errors = (error for field_errors in form.errors.values() for error in field_errors)
+        messages.error(request, "Your report was not sent: " + " ".join(errors))
     else:
         try:
             first = services.report_review(review=review, user=request.user, **form.cleaned_data)

@@ -198,6 +198,23 @@ def test_report_once_per_person(client, course):
     assert ReviewReport.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"reason": "not-a-reason"}, "Choose why you are reporting this review."),
+        ({"reason": "spam", "details": "Buy\r\nBcc: x"}, "no line breaks, tabs or other"),
+    ],
+)
+def test_a_bad_report_is_refused_with_a_message(client, course, data, message):
+    review, _ = services.save_review(user=enrolled(course), course=course, rating=1, text="Bad")
+    client.force_login(UserFactory())
+    response = client.post(reverse("reviews:report", args=[review.pk]), data, follow=True)
+    assert "Your report was not sent: " in response.content.decode()
+    assert message in response.content.decode()
+    review.refresh_from_db()
+    assert review.report_count == 0 and not ReviewReport.objects.exists()
+
+
 def test_the_report_form_offers_every_reason_the_model_accepts(client, course):
     services.save_review(user=enrolled(course), course=course, rating=2, text="Meh")
     client.force_login(UserFactory())
@@ -359,6 +376,18 @@ def test_staff_hide_with_a_reason_in_the_admin(client, course, staff):
     client.force_login(staff)
     client.post(changelist, {"action": "unhide", "_selected_action": [review.pk]})
     assert rating(course)[:2] == (Decimal("3.00"), 2)
+
+
+def test_a_hide_reason_with_a_line_break_is_refused(client, course, staff):
+    review, _ = services.save_review(user=enrolled(course), course=course, rating=1, text="Ad")
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:reviews_review_changelist"),
+        {"action": "hide", "_selected_action": [review.pk], "apply": "1", "reason": "Ad\r\nX"},
+    )
+    assert "no line breaks, tabs or other control characters" in response.content.decode()
+    review.refresh_from_db()
+    assert not review.is_hidden and review.hidden_reason == ""
 
 
 def test_moderation_list_shows_reported_first(client, course, staff):
