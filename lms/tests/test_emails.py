@@ -47,8 +47,12 @@ def smtp_down(settings, closed_port):
 
 
 @pytest.fixture
-def task_queue(settings):
-    """The production shape: tasks wait in the database until a worker runs them."""
+def task_queue(settings, transactional_db):
+    """The production shape: tasks wait in the database until a worker runs them.
+
+    The worker commits as it goes and checks its connection between tasks (closing one
+    left inside a transaction), so these tests run outside the usual test transaction.
+    """
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
