@@ -6,17 +6,24 @@ from django.db import IntegrityError, transaction
 from accounts import services
 from accounts.models import Profile, User
 from lms.lib.files import process_image
+from lms.lib.validators import no_control_characters
+
+
+def name_field(autocomplete: str) -> forms.CharField:
+    """A required first or last name: the model's length and one-line rule (names reach
+    email subjects). A plain form does not run the model's validators, so name them."""
+    return forms.CharField(
+        max_length=150,
+        validators=[no_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": autocomplete}),
+    )
 
 
 class SignupForm(allauth_forms.SignupForm):
     """allauth's signup form (email and passwords) with the fields Lectern adds."""
 
-    first_name = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
+    first_name = name_field("given-name")
+    last_name = name_field("family-name")
     wants_to_teach = forms.BooleanField(
         required=False,
         label="I want to teach on Lectern",
@@ -51,12 +58,8 @@ class SignupForm(allauth_forms.SignupForm):
 
 
 class ProfileForm(forms.ModelForm):
-    first_name = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
+    first_name = name_field("given-name")
+    last_name = name_field("family-name")
     avatar_upload = forms.FileField(
         label="New avatar",
         required=False,

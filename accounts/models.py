@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from lms.lib.files import FilesFollowRows
+from lms.lib.validators import no_control_characters
 
 INSTRUCTORS_GROUP = "Instructors"
 STAFF_GROUP = "Staff"
@@ -50,6 +51,13 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    # One line each: names reach email subjects ("Welcome to Lectern, {name}").
+    first_name = models.CharField(
+        "first name", max_length=150, blank=True, validators=[no_control_characters]
+    )
+    last_name = models.CharField(
+        "last name", max_length=150, blank=True, validators=[no_control_characters]
+    )
     role = models.CharField(max_length=16, choices=Role, default=Role.STUDENT)
 
     USERNAME_FIELD = "email"
@@ -130,7 +138,10 @@ class Profile(FilesFollowRows):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     display_name = models.CharField(
-        max_length=80, blank=True, help_text="Shown on your reviews. Defaults to your name."
+        max_length=80,
+        blank=True,
+        help_text="Shown on your reviews. Defaults to your name.",
+        validators=[no_control_characters],
     )
     about = models.TextField(max_length=2000, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
@@ -182,7 +193,7 @@ class InstructorApplication(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    decision_note = models.CharField(max_length=500, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True, validators=[no_control_characters])
 
     class Meta:
         ordering = ["-created_at"]

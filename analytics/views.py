@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from analytics import queries
 from catalog.models import Course
+from lms.lib.query_params import object_id
 
 
 @require_GET
@@ -18,7 +19,7 @@ def dashboard(request):
     if not request.user.can_author_courses:
         raise PermissionDenied("The dashboard is for instructors and staff.")
     period = queries.parse_period(request.GET)
-    course_id = _int(request.GET.get("course"))
+    course_id = object_id(request.GET.get("course"))
     if export := request.GET.get("export"):
         return dashboard_csv(request, export, period, course_id)
     trends = queries.trends(request.user, period)
@@ -57,13 +58,6 @@ def dashboard(request):
             "query": query.urlencode(),
         },
     )
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def dashboard_csv(request, export, period, course_id):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from lms.lib.files import FilesFollowRows
+from lms.lib.validators import no_control_characters
 
 
 def private_storage():
@@ -39,7 +40,7 @@ class CategoryQuerySet(models.QuerySet):
 
 
 class Category(models.Model):
-    name = models.CharField(max_length=80, unique=True)
+    name = models.CharField(max_length=80, unique=True, validators=[no_control_characters])
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(max_length=1000, blank=True)
 
@@ -57,7 +58,7 @@ class Category(models.Model):
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=40, unique=True, validators=[no_control_characters])
     slug = models.SlugField(max_length=40, unique=True)
 
     class Meta:
@@ -147,9 +148,10 @@ class Course(FilesFollowRows):
         PORTUGUESE = "pt", "Portuguese"
         OTHER = "other", "Other"
 
-    title = models.CharField(max_length=120)
+    # Single-line text (titles reach email subjects) refuses line breaks.
+    title = models.CharField(max_length=120, validators=[no_control_characters])
     slug = models.SlugField(max_length=80, unique=True, blank=True)
-    subtitle = models.CharField(max_length=200, blank=True)
+    subtitle = models.CharField(max_length=200, blank=True, validators=[no_control_characters])
     description = models.TextField(max_length=10_000, blank=True)
     what_you_will_learn = models.TextField(
         "what you'll learn", max_length=3000, blank=True, help_text="One point per line."
@@ -364,7 +366,7 @@ class CoursePart(models.Model):
 class Section(CoursePart):
     parent_field = "course"
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
-    title = models.CharField(max_length=120)
+    title = models.CharField(max_length=120, validators=[no_control_characters])
 
     class Meta:
         ordering = ["course", "order"]
@@ -391,7 +393,7 @@ class Lesson(FilesFollowRows, CoursePart):
 
     parent_field = "section"
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="lessons")
-    title = models.CharField(max_length=120)
+    title = models.CharField(max_length=120, validators=[no_control_characters])
     description = models.TextField(max_length=5000, blank=True)
     video = models.FileField(storage=private_storage, upload_to=video_upload_to, blank=True)
     duration = models.PositiveIntegerField(

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from catalog.models import Course, Lesson
+from lms.lib.validators import no_control_characters
 
 
 def completed_lessons_subquery(*, user_ref="user", course_ref="course"):
@@ -188,12 +189,14 @@ class Certificate(models.Model):
     code = models.CharField(
         max_length=32, unique=True, default=new_certificate_code, editable=False
     )
-    student_name = models.CharField(max_length=200)
-    course_title = models.CharField(max_length=200)
-    instructor_name = models.CharField(max_length=200)
+    student_name = models.CharField(max_length=200, validators=[no_control_characters])
+    course_title = models.CharField(max_length=200, validators=[no_control_characters])
+    instructor_name = models.CharField(max_length=200, validators=[no_control_characters])
     issued_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_reason = models.CharField(max_length=300, blank=True)
+    revoked_reason = models.CharField(
+        max_length=300, blank=True, validators=[no_control_characters]
+    )
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -72,8 +72,18 @@ def my_learning(request):
 @login_required
 @require_GET
 def continue_course(request, course_slug: str):
-    """Back to the lesson last worked on, else the first lesson."""
-    course = get_visible_course(request.user, course_slug)
+    """Back to the lesson last worked on, else the first lesson.
+
+    Only for those who learn the course or edit it: anyone else has nothing to continue
+    and goes back to the course page (which offers enrolment and any free previews),
+    even when the first lesson is a free preview.
+    """
+    course = get_visible_course(
+        request.user, course_slug, viewer_enrolled=enrolled_in(request.user)
+    )
+    if not (course.viewer_enrolled or course.is_editable_by(request.user)):
+        messages.info(request, "Enrol in the course to watch its lessons.")
+        return redirect(course)
     published = course.published_lessons()
     last = (
         LessonProgress.objects.filter(user=request.user, lesson__in=published)

@@ -6,8 +6,10 @@ read reviews through here.
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from lms.lib.query_params import MAX_PAGE
 from reviews.models import HelpfulVote, Review, ReviewReport
 
 SORTS = {"newest": "Newest first", "helpful": "Most helpful"}
@@ -17,7 +19,8 @@ def reviews_page(request, course, *, sort: str, page_number: int) -> dict:
     """One page of a course's reviews (the viewer's own first), in one query.
 
     Fetches one row more than a page to know whether there is a next page, so no
-    COUNT query; the viewer's helpful marks come in the same query.
+    COUNT query; the viewer's helpful marks come in the same query. ``page_number`` is
+    1 to ``MAX_PAGE`` (``lms.lib.query_params.page_number``); the last offers no next.
     """
     size = settings.REVIEWS_PAGE_SIZE
     queryset = Review.objects.filter(course=course).for_page(viewer=request.user, sort=sort)
@@ -31,12 +34,23 @@ def reviews_page(request, course, *, sort: str, page_number: int) -> dict:
     rows = list(queryset[offset : offset + size + 1])
     return {
         "reviews": rows[:size],
-        "next_page": page_number + 1 if len(rows) > size else None,
+        "next_page": page_number + 1 if len(rows) > size and page_number < MAX_PAGE else None,
         "sort": sort,
         "sorts": SORTS,
         "report_reasons": ReviewReport.Reason.choices,
     }
 
 
-def get_review(pk: int) -> Review:
-    return get_object_or_404(Review.objects.select_related("course", "user"), pk=pk)
+def get_review(user, pk: int) -> Review:
+    """The review ``pk`` if the course page shows it to ``user``, else 404.
+
+    Its course must be visible to them (drafts: the instructor and staff) and the review
+    shown to them (``Review.objects.shown_to``): a hidden review, or one of a draft
+    course, does not exist for anyone who cannot see it there.
+    """
+    review = get_object_or_404(
+        Review.objects.shown_to(user).select_related("course", "user"), pk=pk
+    )
+    if not review.course.is_visible_to(user):
+        raise Http404("No such review.")
+    return review

@@ -1,5 +1,6 @@
 from django import forms
 
+from lms.lib.validators import no_control_characters
 from reviews.models import Review, ReviewReport
 
 
@@ -41,6 +42,16 @@ class ReplyForm(forms.Form):
 
 class ReportForm(forms.Form):
     reason = forms.ChoiceField(
-        label="Why should staff look at this review?", choices=ReviewReport.Reason.choices
+        label="Why should staff look at this review?",
+        choices=ReviewReport.Reason.choices,
+        error_messages={
+            "required": "Choose why you are reporting this review.",
+            "invalid_choice": "Choose why you are reporting this review.",
+        },
     )
-    details = forms.CharField(label="Details (optional)", max_length=500, required=False)
+    details = forms.CharField(
+        label="Details (optional)",
+        max_length=500,
+        required=False,
+        validators=[no_control_characters],
+    )

@@ -4,26 +4,38 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 
 from catalog.models import Course
+from lms.lib.validators import no_control_characters
 
 
 class ReviewQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(is_hidden=False)
 
+    def shown_to(self, viewer):
+        """The reviews a course page shows ``viewer``: visible ones, and their own even when
+        staff hid it (so they see why). Staff see hidden reviews in the admin, not here.
+
+        The one rule for both the page and the actions on a review (vote, report, reply,
+        delete), so no one acts on a review they cannot see.
+        """
+        if viewer is not None and viewer.is_authenticated:
+            return self.filter(Q(is_hidden=False) | Q(user=viewer))
+        return self.visible()
+
     def for_page(self, *, viewer=None, sort: str = "newest"):
-        """Visible reviews with their authors, the viewer's own review first."""
+        """The reviews shown to ``viewer`` with their authors, the viewer's own first."""
         ordering = (
             ["-helpful_count", "-created_at", "-pk"]
             if sort == "helpful"
             else ["-created_at", "-pk"]
         )
-        queryset = self.select_related("user__profile")
+        queryset = self.shown_to(viewer).select_related("user__profile")
         if viewer is not None and viewer.is_authenticated:
-            queryset = queryset.filter(Q(is_hidden=False) | Q(user=viewer)).annotate(
+            queryset = queryset.annotate(
                 mine=Case(When(user=viewer, then=Value(0)), default=Value(1))
             )
             return queryset.order_by("mine", *ordering)
-        return queryset.visible().order_by(*ordering)
+        return queryset.order_by(*ordering)
 
 
 class Review(models.Model):
@@ -42,7 +54,7 @@ class Review(models.Model):
 
     # Moderation: hidden reviews leave the public page and the course average.
     is_hidden = models.BooleanField("hidden", default=False)
-    hidden_reason = models.CharField(max_length=300, blank=True)
+    hidden_reason = models.CharField(max_length=300, blank=True, validators=[no_control_characters])
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -98,7 +110,7 @@ class ReviewReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_reports"
     )
     reason = models.CharField(max_length=16, choices=Reason)
-    details = models.CharField(max_length=500, blank=True)
+    details = models.CharField(max_length=500, blank=True, validators=[no_control_characters])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

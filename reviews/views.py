@@ -8,6 +8,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from catalog.access import get_visible_course
 from lms.lib.page_cache import public_page
+from lms.lib.query_params import page_number
 from reviews import services
 from reviews.access import SORTS, get_review, reviews_page
 from reviews.forms import ReplyForm, ReportForm, ReviewForm
@@ -24,14 +25,8 @@ def course_reviews(request, course_slug: str):
     """All reviews of a course, paged; HTMX's "More reviews" asks for the next items."""
     course = get_visible_course(request.user, course_slug)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
-    try:
-        page_number = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        page_number = 1
-    context = {
-        "course": course,
-        **reviews_page(request, course, sort=sort, page_number=page_number),
-    }
+    page = page_number(request.GET.get("page"))
+    context = {"course": course, **reviews_page(request, course, sort=sort, page_number=page)}
     if request.htmx:
         return render(request, "reviews/course_reviews.html#review-items", context)
     return render(request, "reviews/review_list_page.html", context)
@@ -64,7 +59,7 @@ def submit_review(request, course_slug: str):
 @login_required
 @require_POST
 def delete_review(request, pk: int):
-    review = get_review(pk)
+    review = get_review(request.user, pk)
     if review.user_id != request.user.pk:
         messages.error(request, "You can only delete your own review.")
         return back_to_reviews(review.course)
@@ -76,10 +71,11 @@ def delete_review(request, pk: int):
 @login_required
 @require_POST
 def report_review(request, pk: int):
-    review = get_review(pk)
+    review = get_review(request.user, pk)
     form = ReportForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose why you are reporting this review.")
+        errors = (error for field_errors in form.errors.values() for error in field_errors)
+        messages.error(request, "Your report was not sent: " + " ".join(errors))
     else:
         try:
             first = services.report_review(review=review, user=request.user, **form.cleaned_data)
@@ -98,7 +94,7 @@ def report_review(request, pk: int):
 @login_required
 @require_POST
 def mark_helpful(request, pk: int):
-    review = get_review(pk)
+    review = get_review(request.user, pk)
     try:
         marked = services.toggle_helpful(review=review, user=request.user)
     except services.ReviewRefused as refusal:
@@ -114,7 +110,7 @@ def mark_helpful(request, pk: int):
 @login_required
 @require_POST
 def reply_to_review(request, pk: int):
-    review = get_review(pk)
+    review = get_review(request.user, pk)
     form = ReplyForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Your reply was not saved: " + " ".join(form.errors["reply"]))

@@ -99,6 +99,27 @@ def test_script_in_about_is_shown_as_text(client, student):
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("first_name", "Sam\r\nBcc: victim@example.com"),
+        ("last_name", "Student\n"),  # inside, not at the end: the form strips the ends
+        ("display_name", "Sam\u2028my"),  # a Unicode line separator
+        ("display_name", "Sam\tmy"),
+    ],
+)
+def test_names_with_control_characters_are_refused(client, student, field, value):
+    client.force_login(student)
+    client.post(PROFILE, profile_data())
+    response = client.post(PROFILE, profile_data(**{field: value + "x"}))
+    assert response.status_code == 200
+    assert "no line breaks, tabs or other control characters" in response.content.decode()
+    student.refresh_from_db()
+    student.profile.refresh_from_db()
+    saved = (student.first_name, student.last_name, student.profile.display_name)
+    assert saved == ("Sam", "Student", "Sammy")
+
+
 def test_avatar_is_resized_reencoded_and_replaced(
     client, student, settings, django_capture_on_commit_callbacks
 ):

@@ -264,6 +264,16 @@ def test_script_in_names_is_stored_as_text_and_escaped(client):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_names_with_line_breaks_are_refused(client, field):
+    """Names reach email subjects ("Welcome to Lectern, {name}"): one line only."""
+    response = signup(client, **{field: "Nora\r\nBcc: victim@example.com"})
+    assert response.status_code == 200
+    assert "no line breaks, tabs or other control characters" in response.content.decode()
+    assert not User.objects.filter(email="new@example.com").exists()
+    assert mail.outbox == []
+
+
 def test_password_login_for_verified_user(client):
     user = UserFactory()
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from catalog.models import Course, Lesson, Section
+from catalog.models import Category, Course, Lesson, Section
 from catalog.tests.factories import (
     SAMPLE_MP4,
     CategoryFactory,
@@ -295,3 +295,61 @@ def test_thumbnail_is_validated_resized_and_replaced(
     assert course.thumbnail.name != first
     remaining = sorted(p.name for p in Path(settings.MEDIA_ROOT, "thumbnails").iterdir())
     assert remaining == [Path(course.thumbnail.name).name]
+
+
+# --- One-line text: a forged line break never reaches an email header -----------------------
+ONE_LINE = "no line breaks, tabs or other control characters"
+FORGED = (
+    "Title\r\nBcc: victim@example.com"  # the admin's <input> cannot send this; a forged POST can
+)
+
+
+@pytest.mark.parametrize("field", ["title", "subtitle", "sections-0-title"])
+def test_forged_line_breaks_in_a_new_course_are_refused(client, instructor, field):
+    client.force_login(instructor)
+    data = course_form(CategoryFactory(), **{field: FORGED})
+    response = client.post(reverse("admin:catalog_course_add"), data)
+    assert response.status_code == 200
+    assert ONE_LINE in response.content.decode()
+    assert not Course.objects.exists() and not Section.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "value", [FORGED, "Title\nBcc: x", "Title\rBcc: x", "Tab\there", "Bell\x07"]
+)
+def test_a_course_title_cannot_be_changed_to_control_characters(client, instructor, value):
+    course = CourseFactory(instructor=instructor, title="Plain title")
+    client.force_login(instructor)
+    data = course_form(course.category, title=value, slug=course.slug)
+    data.update(inline_management("sections"))
+    response = client.post(reverse("admin:catalog_course_change", args=[course.pk]), data)
+    assert response.status_code == 200
+    assert ONE_LINE in response.content.decode()
+    course.refresh_from_db()
+    assert course.title == "Plain title"
+
+
+def test_a_lesson_title_with_a_line_break_is_refused(client, instructor):
+    section = SectionFactory(course=CourseFactory(instructor=instructor))
+    client.force_login(instructor)
+    data = {
+        "course": section.course_id,
+        "title": section.title,
+        **inline_management("lessons", total=1),
+        "lessons-0-title": FORGED,
+        "lessons-0-description": "",
+        "lessons-0-is_published": "on",
+    }
+    response = client.post(reverse("admin:catalog_section_change", args=[section.pk]), data)
+    assert response.status_code == 200
+    assert ONE_LINE in response.content.decode()
+    assert not Lesson.objects.exists()
+
+
+def test_a_category_name_with_a_line_break_is_refused(client, staff):
+    client.force_login(staff)
+    data = {"name": FORGED, "slug": "forged", "description": ""}
+    response = client.post(reverse("admin:catalog_category_add"), data)
+    assert response.status_code == 200
+    assert ONE_LINE in response.content.decode()
+    assert not Category.objects.filter(slug="forged").exists()

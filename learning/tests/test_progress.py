@@ -243,6 +243,30 @@ def test_continue_opens_the_last_lesson_at_its_position(client, student):
     assert 'data-start="8.5"' in page
 
 
+@pytest.mark.parametrize("actor", ["student", "other_instructor"])
+def test_continue_without_enrolment_returns_to_the_course_page(client, request, actor):
+    """Not enrolled: "Continue" has nothing to continue, even when the first lesson is a
+    free preview (the preview is offered on the course page, not as "Continue")."""
+    course = published_course(sections=1, lessons=2, with_video=True)
+    first = Lesson.objects.filter(section__course=course).order_by("order").first()
+    first.is_free_preview = True
+    first.save(update_fields=["is_free_preview"])
+    client.force_login(request.getfixturevalue(actor))
+    response = client.get(reverse("learning:continue", args=[course.slug]), follow=True)
+    assert response.redirect_chain == [(course.get_absolute_url(), 302)]
+    assert "Enrol in the course to watch its lessons." in response.content.decode()
+
+
+@pytest.mark.parametrize("actor", ["instructor", "staff"])
+def test_continue_opens_the_player_for_the_courses_editors(client, request, actor):
+    """The course's instructor and staff may watch every lesson without enrolling."""
+    course = published_course(instructor=request.getfixturevalue("instructor"), lessons=2)
+    first = Lesson.objects.filter(section__course=course).order_by("order").first()
+    client.force_login(request.getfixturevalue(actor))
+    response = client.get(reverse("learning:continue", args=[course.slug]))
+    assert response.url == reverse("learning:lesson", args=[course.slug, first.pk])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reports_keep_every_segment():
     if connection.vendor != "postgresql":

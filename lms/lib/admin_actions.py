@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.template.response import TemplateResponse
 
+from lms.lib.validators import no_control_characters
+
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=300)
+    reason = forms.CharField(max_length=300, validators=[no_control_characters])
 
 
 def with_reason(

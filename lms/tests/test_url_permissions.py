@@ -15,12 +15,14 @@ from reviews import services as reviews
 pytestmark = pytest.mark.django_db
 
 OK, LOGIN, NO = "ok", "login", "refused"
+COURSE = "back to the course page"  # a redirect there, with a message
 PUBLIC = (OK, OK, OK)
 MEMBERS = (LOGIN, OK, OK)  # any logged-in person
 POST_ONLY = (LOGIN, NO, NO)  # a GET is refused (405) once logged in
 
 # name: (anonymous, student, other instructor), for a GET. The objects belong to
-# `instructor` and the student is not enrolled (see `objects` below).
+# `instructor` and the student is not enrolled (see `objects` below); the course's first
+# lesson is a free preview, `lesson` (the second) is not.
 RULES = {
     "home": PUBLIC,
     "healthz": PUBLIC,
@@ -33,8 +35,8 @@ RULES = {
     "learning:my_learning": MEMBERS,
     "learning:enroll": POST_ONLY,
     "learning:unenroll": POST_ONLY,
-    "learning:continue": (LOGIN, NO, NO),  # not enrolled: back to the course page
-    "learning:lesson": (LOGIN, NO, NO),
+    "learning:continue": (LOGIN, COURSE, COURSE),  # not enrolled (a free preview is no help)
+    "learning:lesson": (LOGIN, COURSE, COURSE),  # not a free preview, not enrolled
     "learning:preview": (NO, NO, NO),  # a lesson that is not a free preview
     "learning:progress": POST_ONLY,
     "learning:complete": POST_ONLY,
@@ -71,7 +73,9 @@ def url_names(resolver=None, namespace=""):
 @pytest.fixture
 def objects(instructor, student):
     course = published_course(instructor=instructor, sections=1, lessons=2, with_video=True)
-    lesson = Lesson.objects.filter(section__course=course).first()
+    preview, lesson = Lesson.objects.filter(section__course=course).order_by("order")
+    preview.is_free_preview = True
+    preview.save(update_fields=["is_free_preview"])
     finisher = published_course(instructor=instructor, lessons=1)
     from accounts.tests.factories import UserFactory
 
@@ -117,11 +121,13 @@ def url_for(name: str, o) -> str:
     return reverse("catalog:course" if name == "catalog:draft" else name, args=args)
 
 
-def outcome(response) -> str:
+def outcome(response, course) -> str:
     if response.status_code == 200:
         return OK
     if response.status_code == 302 and "login" in response["Location"]:
         return LOGIN
+    if response.status_code == 302 and response["Location"] == course.get_absolute_url():
+        return COURSE
     return NO
 
 
@@ -144,7 +150,7 @@ def test_urls_answer_as_decided(client, request, objects, settings, actor_index)
     names = set(url_names()) | {"catalog:draft"}
     wrong = {}
     for name in sorted(n for n in names if n in RULES and n != "bench_ok"):
-        got = outcome(client.get(url_for(name, objects)))
+        got = outcome(client.get(url_for(name, objects)), objects["course"])
         if got != RULES[name][actor_index]:
             wrong[name] = (got, RULES[name][actor_index])
     assert wrong == {}, f"{actor}: (got, expected) {wrong}"

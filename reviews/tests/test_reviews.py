@@ -198,6 +198,23 @@ def test_report_once_per_person(client, course):
     assert ReviewReport.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ({"reason": "not-a-reason"}, "Choose why you are reporting this review."),
+        ({"reason": "spam", "details": "Buy\r\nBcc: x"}, "no line breaks, tabs or other"),
+    ],
+)
+def test_a_bad_report_is_refused_with_a_message(client, course, data, message):
+    review, _ = services.save_review(user=enrolled(course), course=course, rating=1, text="Bad")
+    client.force_login(UserFactory())
+    response = client.post(reverse("reviews:report", args=[review.pk]), data, follow=True)
+    assert "Your report was not sent: " in response.content.decode()
+    assert message in response.content.decode()
+    review.refresh_from_db()
+    assert review.report_count == 0 and not ReviewReport.objects.exists()
+
+
 def test_the_report_form_offers_every_reason_the_model_accepts(client, course):
     services.save_review(user=enrolled(course), course=course, rating=2, text="Meh")
     client.force_login(UserFactory())
@@ -244,6 +261,97 @@ def test_only_the_courses_instructor_replies(client, course, instructor, other_i
     assert "Reply from the instructor" in client.get(course.get_absolute_url()).content.decode()
 
 
+# --- Actions see what the course page shows ------------------------------------------------
+ACTIONS = {  # name: the POST data a real form sends
+    "helpful": {},
+    "report": {"reason": "spam", "details": "advert"},
+    "reply": {"reply": "Thanks!"},
+    "delete": {},
+}
+
+
+def review_state(review) -> tuple:
+    """Everything an action could change about ``review``."""
+    review = Review.objects.filter(pk=review.pk).first()
+    return (
+        review and (review.helpful_count, review.report_count, review.reply),
+        HelpfulVote.objects.count(),
+        ReviewReport.objects.count(),
+    )
+
+
+@pytest.fixture
+def hidden_review(course, staff, other_student):
+    """A review staff hid, on a published course ``other_student`` is enrolled in too."""
+    learning.enroll(user=other_student, course=course)
+    review, _ = services.save_review(user=enrolled(course), course=course, rating=1, text="Ad")
+    services.set_hidden(review=review, hidden=True, by=staff, reason="Advertising")
+    return review
+
+
+@pytest.fixture
+def draft_review(course, other_student):
+    """A visible review of a course its instructor has taken back to draft."""
+    learning.enroll(user=other_student, course=course)
+    review, _ = services.save_review(user=enrolled(course), course=course, rating=4, text="Good")
+    course.unpublish()
+    return review
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize(
+    "actor", ["student", "other_student", "instructor", "other_instructor", "staff"]
+)
+def test_a_hidden_review_is_not_found_by_anyone_but_its_author(
+    client, request, hidden_review, action, actor
+):
+    """The course page shows a hidden review to its author only (staff moderate it in the
+    admin), so no one else can vote on, report, reply to or delete it."""
+    before = review_state(hidden_review)
+    client.force_login(request.getfixturevalue(actor))
+    response = client.post(reverse(f"reviews:{action}", args=[hidden_review.pk]), ACTIONS[action])
+    assert response.status_code == 404
+    assert review_state(hidden_review) == before
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("actor", ["student", "other_student", "author", "other_instructor"])
+def test_a_review_of_a_draft_course_is_not_found_by_those_who_cannot_see_the_course(
+    client, request, draft_review, action, actor
+):
+    before = review_state(draft_review)
+    user = draft_review.user if actor == "author" else request.getfixturevalue(actor)
+    client.force_login(user)
+    response = client.post(reverse(f"reviews:{action}", args=[draft_review.pk]), ACTIONS[action])
+    assert response.status_code == 404
+    assert review_state(draft_review) == before
+
+
+def test_those_who_see_a_draft_course_still_act_on_its_reviews(
+    client, draft_review, instructor, staff
+):
+    client.force_login(instructor)
+    client.post(reverse("reviews:reply", args=[draft_review.pk]), {"reply": "Thanks!"})
+    client.force_login(staff)
+    client.post(reverse("reviews:helpful", args=[draft_review.pk]))
+    client.post(reverse("reviews:report", args=[draft_review.pk]), {"reason": "spam"})
+    draft_review.refresh_from_db()
+    assert (draft_review.reply, draft_review.helpful_count, draft_review.report_count) == (
+        "Thanks!",
+        1,
+        1,
+    )
+
+
+def test_the_author_still_deletes_their_hidden_review(client, course, hidden_review):
+    client.force_login(hidden_review.user)
+    page = client.get(course.get_absolute_url()).content.decode()
+    assert "Staff hid this review" in page  # the page shows it to them ...
+    response = client.post(reverse("reviews:delete", args=[hidden_review.pk]), follow=True)
+    assert "Your review was deleted." in response.content.decode()  # ... so they may act on it
+    assert not Review.objects.filter(pk=hidden_review.pk).exists()
+
+
 # --- Moderation ---------------------------------------------------------------------------------
 def test_staff_hide_with_a_reason_in_the_admin(client, course, staff):
     author = enrolled(course)
@@ -268,6 +376,18 @@ def test_staff_hide_with_a_reason_in_the_admin(client, course, staff):
     client.force_login(staff)
     client.post(changelist, {"action": "unhide", "_selected_action": [review.pk]})
     assert rating(course)[:2] == (Decimal("3.00"), 2)
+
+
+def test_a_hide_reason_with_a_line_break_is_refused(client, course, staff):
+    review, _ = services.save_review(user=enrolled(course), course=course, rating=1, text="Ad")
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:reviews_review_changelist"),
+        {"action": "hide", "_selected_action": [review.pk], "apply": "1", "reason": "Ad\r\nX"},
+    )
+    assert "no line breaks, tabs or other control characters" in response.content.decode()
+    review.refresh_from_db()
+    assert not review.is_hidden and review.hidden_reason == ""
 
 
 def test_moderation_list_shows_reported_first(client, course, staff):

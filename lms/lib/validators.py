@@ -1,0 +1,23 @@
+"""Validators every app's models and forms may use."""
+
+import unicodedata
+
+from django.core.exceptions import ValidationError
+
+# Control characters (C0, DEL, C1: line feed, carriage return, tab, NUL, bell, ...) and
+# the Unicode line and paragraph separators, which also end a line.
+_NOT_ONE_LINE = {"Cc", "Zl", "Zp"}
+
+
+def no_control_characters(value: str) -> None:
+    """Refuse line breaks and other control characters in a single-line field.
+
+    Titles and names reach email subjects, where a line break would start a new header
+    (Django then refuses to send the email at all), and one-line places on pages and
+    certificates. Browsers' one-line inputs cannot send them; forged requests can.
+    """
+    if any(unicodedata.category(character) in _NOT_ONE_LINE for character in value):
+        raise ValidationError(
+            "Use one line of text: no line breaks, tabs or other control characters.",
+            code="control_characters",
+        )
