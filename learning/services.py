@@ -65,10 +65,26 @@ def unenroll(*, user, course: Course) -> bool:
     """Leave a free course. Progress is kept: enrolling again finds it."""
     if not course.is_free:
         raise EnrollmentRefused("Paid enrolments cannot be cancelled here.")
-    deleted, _ = Enrollment.objects.filter(user=user, course=course).delete()
-    if deleted:
+    return _delete_enrollment(Enrollment.objects.filter(user=user, course=course), course)
+
+
+@transaction.atomic
+def remove_enrollment(*, enrollment: Enrollment) -> bool:
+    """Staff delete an enrolment in the admin, free or paid; the course's count follows.
+
+    Progress is kept, as when a student leaves. False if it was already gone.
+    """
+    return _delete_enrollment(Enrollment.objects.filter(pk=enrollment.pk), enrollment.course)
+
+
+def _delete_enrollment(enrollments, course: Course) -> bool:
+    """Delete the one enrolment ``enrollments`` selects and lower ``course``'s count if a
+    row really went (of two concurrent deletes, only one finds it)."""
+    _, deleted = enrollments.delete()
+    if deleted.get(Enrollment._meta.label):
         course.change_enrollment_count(-1)
-    return bool(deleted)
+        return True
+    return False
 
 
 @dataclass
@@ -166,6 +182,14 @@ def _record_activity(*, user, course: Course, day) -> None:
     ActivityDay.objects.bulk_create(
         [ActivityDay(user=user, course=course, day=day)], ignore_conflicts=True
     )
+
+
+@transaction.atomic
+def delete_progress(*, progress: LessonProgress) -> None:
+    """Staff delete a progress row in the admin; the enrolment's rollup follows."""
+    course = progress.lesson.section.course
+    LessonProgress.objects.filter(pk=progress.pk).delete()
+    _recount_completed_lessons(user=progress.user_id, course=course)
 
 
 def _recount_completed_lessons(*, user, course: Course) -> None:
