@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from lms.lib.files import FilesFollowRows
+from lms.lib.page_cache import bump_catalog_version
 
 
 def private_storage():
@@ -122,10 +123,12 @@ class CourseQuerySet(models.QuerySet):
         seconds = (
             lessons.order_by().values("section__course").annotate(s=Sum("duration")).values("s")
         )
-        return self.update(
+        updated = self.update(
             lesson_count=Coalesce(Subquery(count), 0),
             total_duration=Coalesce(Subquery(seconds), 0),
         )
+        bump_catalog_version()  # an UPDATE sends no post_save: public pages show these
+        return updated
 
 
 class Course(FilesFollowRows):
@@ -285,6 +288,7 @@ class Course(FilesFollowRows):
         Course.objects.filter(pk=self.pk).update(
             rating_avg=average, rating_count=count, rating_histogram=histogram
         )
+        bump_catalog_version()  # an UPDATE sends no post_save (a recompute changes no review)
 
     def rating_bars(self) -> list[tuple[int, int, int]]:
         """(stars, count, percent) from 5 down to 1, for the course page."""
@@ -320,6 +324,7 @@ def move(item, *, siblings, direction: int) -> bool:
         type(item).objects.filter(pk=theirs.pk).update(order=a)
         type(item).objects.filter(pk=mine.pk).update(order=b)
         item.order = b
+        bump_catalog_version()  # UPDATEs send no post_save: the public curriculum changed
     return True
 
 
