@@ -15,6 +15,7 @@ from learning.models import (
     Certificate,
     Enrollment,
     LessonProgress,
+    completed_lessons_subquery,
     covered_seconds,
     merge_segment,
     percent,
@@ -196,6 +197,26 @@ def _recount_completed_lessons(*, user, course: Course) -> None:
     """Keep Enrollment.completed_lessons equal to the completed published lessons."""
     done = LessonProgress.objects.completed_in(user=user, course=course)
     Enrollment.objects.filter(user=user, course=course).update(completed_lessons=done)
+
+
+def follow_lesson_changes(sender, course_ids, **kwargs) -> None:
+    """catalog.signals.lessons_changed receiver: the lessons that count in these courses
+    changed (moved, unpublished, deleted; the counts are already recounted).
+
+    Every enrolment's completed-lesson rollup is recounted from the rows, and a student
+    the change took to 100 % completes the course now (certificate and email), as if
+    they had finished the last lesson. A completion already recorded stays when a course
+    grows, as when lessons are added.
+    """
+    enrollments = Enrollment.objects.filter(course__in=course_ids)
+    enrollments.update(completed_lessons=completed_lessons_subquery())
+    reached = enrollments.filter(
+        completed_at__isnull=True,
+        course__lesson_count__gt=0,
+        completed_lessons__gte=F("course__lesson_count"),
+    ).select_related("user__profile", "course")
+    for enrollment in reached:
+        _mark_course_completion(user=enrollment.user, course=enrollment.course)
 
 
 def _progress_row(*, user, lesson: Lesson) -> LessonProgress:
