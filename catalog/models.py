@@ -1,5 +1,6 @@
 import uuid
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from catalog.signals import lessons_changed
 from lms.lib.files import FilesFollowRows
+from lms.lib.page_cache import bump_catalog_version
 from lms.lib.validators import no_control_characters
 
 
@@ -123,10 +126,12 @@ class CourseQuerySet(models.QuerySet):
         seconds = (
             lessons.order_by().values("section__course").annotate(s=Sum("duration")).values("s")
         )
-        return self.update(
+        updated = self.update(
             lesson_count=Coalesce(Subquery(count), 0),
             total_duration=Coalesce(Subquery(seconds), 0),
         )
+        bump_catalog_version()  # an UPDATE sends no post_save: public pages show these
+        return updated
 
 
 class Course(FilesFollowRows):
@@ -287,6 +292,7 @@ class Course(FilesFollowRows):
         Course.objects.filter(pk=self.pk).update(
             rating_avg=average, rating_count=count, rating_histogram=histogram
         )
+        bump_catalog_version()  # an UPDATE sends no post_save (a recompute changes no review)
 
     def rating_bars(self) -> list[tuple[int, int, int]]:
         """(stars, count, percent) from 5 down to 1, for the course page."""
@@ -322,14 +328,35 @@ def move(item, *, siblings, direction: int) -> bool:
         type(item).objects.filter(pk=theirs.pk).update(order=a)
         type(item).objects.filter(pk=mine.pk).update(order=b)
         item.order = b
+        bump_catalog_version()  # UPDATEs send no post_save: the public curriculum changed
     return True
+
+
+class Placement(NamedTuple):
+    """Where a part is: its parent, its course and whether it counts as a published lesson."""
+
+    parent_pk: int
+    course_id: int
+    published: bool
+
+
+def lock_courses(*placements: Placement | None) -> None:
+    """Lock the rows of these placements' courses, in pk order (opposite moves between two
+    courses cannot deadlock): structure changes of a course take turns, so two saves
+    never take the same free order number."""
+    ids = {placement.course_id for placement in placements if placement is not None}
+    courses = Course.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    list(courses.values_list("pk", flat=True))  # not exists(): its LIMIT 1 locks one row
 
 
 class CoursePart(models.Model):
     """Abstract: a section or a lesson, numbered within its parent and part of a course.
 
-    New parts go last; ``move`` swaps neighbours safely; deleting one recounts the
-    course's lesson summary in the same transaction.
+    New parts go last, and so does a part given another parent (the admin's forms can
+    move a lesson to another section, a section to another course); ``move`` swaps
+    neighbours safely. Saving or deleting a part recounts the lesson summary of every
+    course it touched in the same transaction, and when the lessons that count in a
+    course changed, says so (``catalog.signals.lessons_changed``) for learning's rollups.
     """
 
     parent_field = ""  # "course" for sections, "section" for lessons
@@ -341,23 +368,57 @@ class CoursePart(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        if self.order is None:
-            self.order = self.siblings().next_order()
-        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        with transaction.atomic():
+            before = None if self._state.adding else self.placement_in_db()  # None: new
+            moved = (
+                before is not None
+                and before.parent_pk != self.parent_pk
+                and (fields is None or self.parent_field in fields)
+            )
+            if self.order is None or moved:  # last in its (new) parent
+                lock_courses(self.placement(), before)
+                self.order = self.siblings().next_order()
+                if fields is not None:
+                    kwargs["update_fields"] = {*fields, "order"}
+            super().save(*args, **kwargs)
+            self.counts_changed(before, self.placement())
 
     def delete(self, *args, **kwargs):
         course = self.owning_course()
         with transaction.atomic():
             result = super().delete(*args, **kwargs)
             course.refresh_lesson_stats()
+            lessons_changed.send(sender=type(self), course_ids=[course.pk])
         return result
 
+    @property
+    def parent_pk(self) -> int:
+        return getattr(self, f"{self.parent_field}_id")
+
     def siblings(self):
-        parent_id = f"{self.parent_field}_id"
-        return type(self)._default_manager.filter(**{parent_id: getattr(self, parent_id)})
+        return type(self)._default_manager.filter(**{f"{self.parent_field}_id": self.parent_pk})
 
     def owning_course(self) -> "Course":
         raise NotImplementedError
+
+    def placement(self) -> Placement:
+        raise NotImplementedError
+
+    def placement_in_db(self) -> Placement | None:
+        raise NotImplementedError
+
+    def counts_changed(self, before: Placement | None, after: Placement) -> None:
+        """Recount the courses a save touched; tell learning if their lessons changed.
+
+        ``before`` is None for a new part: it holds no one's progress yet.
+        """
+        if before is None or before == after:
+            return
+        courses = {before.course_id, after.course_id}
+        Course.objects.filter(pk__in=courses).refresh_lesson_stats()
+        if before.course_id != after.course_id or before.published != after.published:
+            lessons_changed.send(sender=type(self), course_ids=sorted(courses))
 
     def move(self, direction: int) -> bool:
         return move(self, siblings=self.siblings(), direction=direction)
@@ -381,6 +442,13 @@ class Section(CoursePart):
 
     def owning_course(self) -> Course:
         return self.course
+
+    def placement(self) -> Placement:
+        return Placement(self.course_id, self.course_id, True)
+
+    def placement_in_db(self) -> Placement | None:
+        course_id = Section.objects.filter(pk=self.pk).values_list("course", flat=True).first()
+        return None if course_id is None else Placement(course_id, course_id, True)
 
 
 def video_upload_to(lesson: "Lesson", filename: str) -> str:
@@ -419,10 +487,21 @@ class Lesson(FilesFollowRows, CoursePart):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            self.section.course.refresh_lesson_stats()
-
     def owning_course(self) -> Course:
         return self.section.course
+
+    def placement(self) -> Placement:
+        return Placement(self.section_id, self.section.course_id, self.is_published)
+
+    def placement_in_db(self) -> Placement | None:
+        row = (
+            Lesson.objects.filter(pk=self.pk)
+            .values_list("section", "section__course", "is_published")
+            .first()
+        )
+        return None if row is None else Placement(*row)
+
+    def counts_changed(self, before: Placement | None, after: Placement) -> None:
+        # Any save may change the duration or what counts: this course is always recounted.
+        self.section.course.refresh_lesson_stats()
+        super().counts_changed(before, after)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import transaction
 
 from learning import services
 from learning.models import Certificate, Enrollment, LessonProgress
@@ -17,6 +18,15 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # enrolment goes through learning.services.enroll
+
+    # Deleting, one or many, goes through the service that keeps the course's count.
+    def delete_model(self, request, obj):
+        services.remove_enrollment(enrollment=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for enrollment in queryset.select_related("course"):
+            services.remove_enrollment(enrollment=enrollment)
 
 
 @admin.register(LessonProgress)
@@ -41,6 +51,15 @@ class LessonProgressAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    # Deleting, one or many, keeps the enrolment's completed-lesson rollup.
+    def delete_model(self, request, obj):
+        services.delete_progress(progress=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for progress in queryset.select_related("lesson__section__course"):
+            services.delete_progress(progress=progress)
 
 
 @admin.register(Certificate)

@@ -10,10 +10,15 @@ class LearningConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
 
-        from learning.services import release_enrollments_of_deleted_user
+        from catalog.signals import lessons_changed
+        from learning.services import follow_lesson_changes, release_enrollments_of_deleted_user
 
         pre_delete.connect(
             release_enrollments_of_deleted_user,
             sender=get_user_model(),
             dispatch_uid="learning.release_enrollments_of_deleted_user",
+        )
+        # catalog cannot call learning: it says when a course's lessons changed.
+        lessons_changed.connect(
+            follow_lesson_changes, dispatch_uid="learning.follow_lesson_changes"
         )

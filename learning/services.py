@@ -15,6 +15,7 @@ from learning.models import (
     Certificate,
     Enrollment,
     LessonProgress,
+    completed_lessons_subquery,
     covered_seconds,
     merge_segment,
     percent,
@@ -65,10 +66,26 @@ def unenroll(*, user, course: Course) -> bool:
     """Leave a free course. Progress is kept: enrolling again finds it."""
     if not course.is_free:
         raise EnrollmentRefused("Paid enrolments cannot be cancelled here.")
-    deleted, _ = Enrollment.objects.filter(user=user, course=course).delete()
-    if deleted:
+    return _delete_enrollment(Enrollment.objects.filter(user=user, course=course), course)
+
+
+@transaction.atomic
+def remove_enrollment(*, enrollment: Enrollment) -> bool:
+    """Staff delete an enrolment in the admin, free or paid; the course's count follows.
+
+    Progress is kept, as when a student leaves. False if it was already gone.
+    """
+    return _delete_enrollment(Enrollment.objects.filter(pk=enrollment.pk), enrollment.course)
+
+
+def _delete_enrollment(enrollments, course: Course) -> bool:
+    """Delete the one enrolment ``enrollments`` selects and lower ``course``'s count if a
+    row really went (of two concurrent deletes, only one finds it)."""
+    _, deleted = enrollments.delete()
+    if deleted.get(Enrollment._meta.label):
         course.change_enrollment_count(-1)
-    return bool(deleted)
+        return True
+    return False
 
 
 @dataclass
@@ -168,10 +185,38 @@ def _record_activity(*, user, course: Course, day) -> None:
     )
 
 
+@transaction.atomic
+def delete_progress(*, progress: LessonProgress) -> None:
+    """Staff delete a progress row in the admin; the enrolment's rollup follows."""
+    course = progress.lesson.section.course
+    LessonProgress.objects.filter(pk=progress.pk).delete()
+    _recount_completed_lessons(user=progress.user_id, course=course)
+
+
 def _recount_completed_lessons(*, user, course: Course) -> None:
     """Keep Enrollment.completed_lessons equal to the completed published lessons."""
     done = LessonProgress.objects.completed_in(user=user, course=course)
     Enrollment.objects.filter(user=user, course=course).update(completed_lessons=done)
+
+
+def follow_lesson_changes(sender, course_ids, **kwargs) -> None:
+    """catalog.signals.lessons_changed receiver: the lessons that count in these courses
+    changed (moved, unpublished, deleted; the counts are already recounted).
+
+    Every enrolment's completed-lesson rollup is recounted from the rows, and a student
+    the change took to 100 % completes the course now (certificate and email), as if
+    they had finished the last lesson. A completion already recorded stays when a course
+    grows, as when lessons are added.
+    """
+    enrollments = Enrollment.objects.filter(course__in=course_ids)
+    enrollments.update(completed_lessons=completed_lessons_subquery())
+    reached = enrollments.filter(
+        completed_at__isnull=True,
+        course__lesson_count__gt=0,
+        completed_lessons__gte=F("course__lesson_count"),
+    ).select_related("user__profile", "course")
+    for enrollment in reached:
+        _mark_course_completion(user=enrollment.user, course=enrollment.course)
 
 
 def _progress_row(*, user, lesson: Lesson) -> LessonProgress:

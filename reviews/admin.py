@@ -1,6 +1,7 @@
 """Moderation: staff see reported reviews first, hide/unhide them with a reason."""
 
 from django.contrib import admin, messages
+from django.db import transaction
 
 from lms.lib.admin_actions import with_reason
 from reviews import services
@@ -86,6 +87,15 @@ class ReviewAdmin(ModeratorsOnly, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    # Deleting, one or many, recomputes each course's rating in the same transaction.
+    def delete_model(self, request, obj):
+        services.delete_review(review=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for review in queryset.select_related("course"):
+            services.delete_review(review=review)
+
     @admin.display(description="Review")
     def short_text(self, obj):
         return (obj.text[:60] + "…") if len(obj.text) > 60 else (obj.text or "(rating only)")
@@ -126,3 +136,12 @@ class ReviewReportAdmin(ModeratorsOnly, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    # Deleting, one or many, lowers the reviews' report counts.
+    def delete_model(self, request, obj):
+        services.delete_report(report=obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for report in queryset:
+            services.delete_report(report=report)

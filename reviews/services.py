@@ -101,6 +101,18 @@ def report_review(*, review: Review, user, reason: str, details: str = "") -> bo
     return True
 
 
+@transaction.atomic
+def delete_report(*, report: ReviewReport) -> bool:
+    """Staff dismiss a report in the admin; the review's report count follows.
+
+    False if it was already gone (of two concurrent deletes, one lowers the count).
+    """
+    deleted, _ = ReviewReport.objects.filter(pk=report.pk).delete()
+    if deleted:
+        Review.objects.filter(pk=report.review_id).update(report_count=F("report_count") - 1)
+    return bool(deleted)
+
+
 def toggle_helpful(*, review: Review, user) -> bool:
     """Mark a review helpful, or take the mark back. Returns whether it is marked now."""
     if review.user_id == user.pk:

@@ -2,18 +2,20 @@
 
 import contextlib
 import errno
+import functools
 import io
 import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, Storage
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models.signals import post_delete
 from django.template.defaultfilters import filesizeformat
 from django.utils._os import safe_makedirs
@@ -39,16 +41,115 @@ def delete_file_on_commit(storage: Storage, name: str) -> None:
     A rolled-back transaction keeps the row pointing at its file, so the file must
     outlive it; only a committed change may remove it.
     """
-    if not name:
-        return
+    if name:
+        transaction.on_commit(functools.partial(_delete_quietly, storage, name))
 
-    def _delete():
-        try:
-            storage.delete(name)
-        except OSError:  # pragma: no cover - logged, a later sweep can retry
-            logger.exception("Could not delete %s", name)
 
-    transaction.on_commit(_delete)
+def delete_file_on_rollback(storage: Storage, name: str, *, using: str | None = None) -> None:
+    """Delete ``name``, just written for a change not committed yet, if that change rolls
+    back: the rows that would have named it never existed.
+
+    Inside an atomic block the file shares the fate of what was written since its
+    innermost savepoint (rolled back to it, or with the whole transaction: deleted;
+    committed: kept). Outside one the change is already committed: nothing to do.
+    """
+    connection = transaction.get_connection(using)
+    if name and connection.in_atomic_block:
+        FilesOfOpenTransaction.of(connection).add(storage, name)
+
+
+def _delete_quietly(storage: Storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except OSError:  # pragma: no cover - logged, the integrity check finds it later
+        logger.exception("Could not delete %s", name)
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+    except OSError:  # pragma: no cover - logged, the integrity check finds it later
+        logger.exception("Could not delete %s", path)
+
+
+def _deleter(storage: Storage, name: str):
+    """Deletes this file later, where it is now: a local storage's path is fixed at once,
+    so a changed setting (tests restore MEDIA_ROOT before their transaction rolls back)
+    cannot aim the deletion at a file of the same name elsewhere."""
+    try:
+        path = storage.path(name)
+    except NotImplementedError:  # a remote storage (S3): the name is the whole address
+        return functools.partial(_delete_quietly, storage, name)
+    return functools.partial(_remove_quietly, path)
+
+
+class FilesOfOpenTransaction:
+    """The files written for a connection's uncommitted changes, deleted if they roll back.
+
+    Django has no rollback hook (its documentation says why), so this wraps, once per
+    connection, the methods that end a transaction or a savepoint, where Django itself
+    keeps or drops its on-commit callbacks: ``commit`` keeps every file;
+    ``savepoint_rollback(sid)`` deletes those written since that savepoint; ``rollback``
+    and closing the connection in the middle of a transaction delete them all. A process
+    killed mid-transaction leaves its files behind: the integrity check finds those.
+    """
+
+    def __init__(self, connection):
+        # (savepoints open when the file was written, what deletes the file)
+        self.files: list[tuple[set, Callable[[], None]]] = []
+        self.connection = connection
+        commit, rollback = connection.commit, connection.rollback
+        savepoint_rollback, close = connection.savepoint_rollback, connection.close
+
+        def commit_keeping_files():
+            commit()
+            self.files.clear()
+
+        def rollback_deleting_files():
+            try:
+                rollback()
+            finally:
+                self.delete(lambda savepoints: True)
+
+        def savepoint_rollback_deleting_files(sid):
+            savepoint_rollback(sid)
+            if sid is not None:
+                self.delete(lambda savepoints: sid in savepoints)
+
+        def close_deleting_files():
+            in_transaction = connection.in_atomic_block
+            try:
+                close()
+            finally:
+                self.delete(lambda savepoints: in_transaction)
+                self.files.clear()
+
+        connection.commit = commit_keeping_files
+        connection.rollback = rollback_deleting_files
+        connection.savepoint_rollback = savepoint_rollback_deleting_files
+        connection.close = close_deleting_files
+
+    @classmethod
+    def of(cls, connection) -> "FilesOfOpenTransaction":
+        tracker = connection.__dict__.get("lectern_new_files")
+        if tracker is None:
+            tracker = connection.lectern_new_files = cls(connection)
+        return tracker
+
+    def add(self, storage: Storage, name: str) -> None:
+        self.files.append((set(self.connection.savepoint_ids), _deleter(storage, name)))
+
+    def delete(self, rolled_back) -> None:
+        """Delete the files for which ``rolled_back(savepoints)`` is true; keep the rest."""
+        kept = []
+        for savepoints, delete in self.files:
+            if rolled_back(savepoints):
+                delete()
+            else:
+                kept.append((savepoints, delete))
+        self.files = kept
 
 
 def ensure_room(storage: Storage, uploads) -> None:
@@ -140,22 +241,54 @@ class FilesFollowRows(models.Model):
     """Abstract model base: files live exactly as long as the rows that point at them.
 
     Saving a row whose file field now names another file deletes the old file once the
-    transaction commits; deleting a row (directly, in bulk or by cascade) deletes its
-    files the same way (``delete_files_of_deleted_row``; each app connects it for its
-    own models with ``follow_files_of(app_config)`` in its ``ready()``).
+    transaction commits, and the new file if it rolls back instead; deleting a row
+    (directly, in bulk or by cascade) deletes its files once the deletion commits
+    (``delete_files_of_deleted_row``; each app connects it for its own models with
+    ``follow_files_of(app_config)`` in its ``ready()``). A stored file belongs to one row.
     """
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        try:
+            super().save(*args, **kwargs)
+        except BaseException:
+            self._follow_new_files(using, failed=True)
+            raise
+        self._follow_new_files(using, failed=False)
         stored = getattr(self, "_stored_files", {})
         for field in self.file_fields():
             old = stored.get(field.attname)
             if old and old != str(self.__dict__.get(field.attname) or ""):
                 delete_file_on_commit(field.storage, old)
         self._stored_files = self._current_files()
+
+    def _follow_new_files(self, using: str, *, failed: bool) -> None:
+        """The files this save gives the row (written by it, or just before it) are named
+        by no committed row until the change commits: they go if it rolls back, and at
+        once if the save failed outside a transaction, unless the row was written after
+        all (a post_save receiver failed)."""
+        stored = getattr(self, "_stored_files", {})
+        in_transaction = transaction.get_connection(using).in_atomic_block
+        for field in self.file_fields():
+            if field.attname not in self.__dict__:
+                continue  # deferred: not loaded, not changed (and no query after an error)
+            file = getattr(self, field.attname)
+            if not (file and file._committed):
+                continue  # an upload the failed save never wrote is no stored file
+            if file.name == stored.get(field.attname):
+                continue
+            if in_transaction:
+                delete_file_on_rollback(field.storage, file.name, using=using)
+            elif failed and not self._row_names(field, file.name, using):
+                _delete_quietly(field.storage, file.name)
+
+    def _row_names(self, field, name: str, using: str) -> bool:
+        """Whether this row, as the database has it, names ``name`` in ``field``."""
+        rows = type(self)._base_manager.using(using).filter(pk=self.pk, **{field.attname: name})
+        return self.pk is not None and rows.exists()
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -120,3 +120,33 @@ def test_a_signup_leaves_cached_pages_alone(client):
     UserFactory()  # creates its profile too
     assert cache.get(VERSION_KEY) == version
     assert client.get(COURSES)["X-Page-Cache"] == "hit"
+
+
+@pytest.mark.parametrize("model", ["lesson", "section"])
+def test_reordering_in_the_admin_shows_at_once(client, instructor, model):
+    from django.test import Client
+
+    from catalog.tests.factories import CourseFactory, LessonFactory, SectionFactory
+
+    course = CourseFactory(instructor=instructor)
+    sections = [SectionFactory(course=course, title=f"Part {n}") for n in ("one", "two")]
+    lessons = [LessonFactory(section=sections[0], title=t) for t in ("Alpha lesson", "Beta lesson")]
+    LessonFactory(section=sections[1], title="Gamma lesson")
+    course.publish()
+    moved, first, second = (
+        (lessons[1], "Alpha lesson", "Beta lesson")
+        if model == "lesson"
+        else (sections[1], "Part one", "Part two")
+    )
+
+    def order_shown() -> bool:
+        page = client.get(course.get_absolute_url()).content.decode()
+        return page.index(first) < page.index(second)
+
+    assert order_shown()
+    assert client.get(course.get_absolute_url())["X-Page-Cache"] == "hit"
+    author = Client()
+    author.force_login(instructor)
+    url = reverse(f"admin:catalog_{model}_move", args=[moved.pk]) + "?direction=up"
+    assert author.post(url).status_code == 302
+    assert not order_shown()
