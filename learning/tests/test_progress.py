@@ -189,7 +189,7 @@ def test_htmx_mark_complete_returns_the_status_fragment(client, enrolled, lesson
     assert "<html" not in page
     assert page.lstrip().startswith('<div id="lesson-status"')
     assert "25 % of the course" in page
-    assert f'id="tick-{lessons[0].pk}" hx-swap-oob="true"' in page
+    assert f'id="tick-{lessons[0].pk}" data-hx-swap-oob="true"' in page
 
 
 def test_percentage_follows_lessons_added_and_removed(enrolled, lessons, course):
