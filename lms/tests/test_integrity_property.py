@@ -11,6 +11,8 @@ The suite runs a bounded number of examples; ``--hypothesis-profile=long`` runs 
 more (README, "Integrity").
 """
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -230,19 +232,34 @@ class Platform(RuleBasedStateMachine):
             client, _ = self.student(s)
             self.post(client, reverse("learning:unenroll", args=[course.slug]))
 
-    @rule(s=pick, n=pick, done=st.booleans())
-    def complete_lesson(self, s, n, done):
-        lesson = nth(Lesson.objects.all(), n)
+    def lesson_of_mine(self, user, n: int, *, mine: bool):
+        """Mostly a lesson of a course the student is enrolled in; sometimes any lesson."""
+        lessons = Lesson.objects.all()
+        return nth(lessons.filter(section__course__enrollments__user=user) if mine else lessons, n)
+
+    @rule(s=pick, n=pick, done=st.booleans(), mine=st.booleans())
+    def complete_lesson(self, s, n, done, mine):
+        client, user = self.student(s)
+        lesson = self.lesson_of_mine(user, n, mine=mine)
         if lesson is not None:
-            client, _ = self.student(s)
             url = reverse("learning:complete", args=[lesson.pk])
             self.post(client, url, {"completed": "1" if done else "0"})
 
-    @rule(s=pick, n=pick, rating=st.integers(min_value=1, max_value=5))
-    def review(self, s, n, rating):
-        course = nth(Course.objects.all(), n)
+    @rule(s=pick, n=pick, start=st.integers(min_value=0, max_value=12), mine=st.booleans())
+    def watch(self, s, n, start, mine):
+        client, user = self.student(s)
+        lesson = self.lesson_of_mine(user, n, mine=mine)
+        if lesson is not None:
+            url = reverse("learning:progress", args=[lesson.pk])
+            data = {"position": start + 4, "start": start, "end": start + 4}
+            self.post(client, url, json.dumps(data), content_type="application/json")
+
+    @rule(s=pick, n=pick, rating=st.integers(min_value=1, max_value=5), mine=st.booleans())
+    def review(self, s, n, rating, mine):
+        client, user = self.student(s)
+        courses = Course.objects.filter(enrollments__user=user) if mine else Course.objects.all()
+        course = nth(courses, n)
         if course is not None:
-            client, _ = self.student(s)
             url = reverse("reviews:submit", args=[course.slug])
             self.post(client, url, {"rating": rating, "text": "Property-based review"})
 
