@@ -3,10 +3,26 @@
 import os
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 # Playwright's sync API runs an event loop in the test thread; Django then refuses ORM
 # calls from that thread unless told the loop is not serving requests (it is not).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property-based tests: a bounded run in the suite (and CI); `pytest
+# --hypothesis-profile=long` explores far more sequences.
+hypothesis_settings.register_profile(
+    "default",
+    max_examples=10,
+    stateful_step_count=25,
+    deadline=None,  # steps go through real views and the database: no per-step timing
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "long", parent=hypothesis_settings.get_profile("default"), max_examples=300
+)
+hypothesis_settings.load_profile("default")
 
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"

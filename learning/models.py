@@ -130,6 +130,10 @@ class LessonProgress(models.Model):
     # (see learning.services.change_progress), so concurrent reports never lose a segment.
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+    # The playback credit clock (learning.services.credit_segment): media seconds credited
+    # so far, at the fastest playback rate, measured from here. Credit may not run ahead
+    # of the wall clock, so forged or replayed bursts of reports earn nothing.
+    credit_clock = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = LessonProgressQuerySet.as_manager()
 
@@ -157,10 +161,15 @@ class LessonProgress(models.Model):
 
 
 def merge_segment(segments: list[list[float]], start: float, end: float) -> list[list[float]]:
-    """The union of ``segments`` and ``[start, end]``, sorted and without overlaps."""
+    """The union of ``segments`` and ``[start, end]``, sorted and without overlaps.
+
+    Only overlapping or touching pieces join: a gap, however small, stays unwatched (the
+    player starts each report's segment where the previous one ended, so real playback
+    leaves none).
+    """
     merged: list[list[float]] = []
     for seg_start, seg_end in sorted([*segments, [start, end]]):
-        if merged and seg_start <= merged[-1][1] + 0.5:  # touching counts as continuous
+        if merged and seg_start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], seg_end)
         else:
             merged.append([seg_start, seg_end])

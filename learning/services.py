@@ -1,6 +1,8 @@
 """Enrolment and progress: the writes that span several models."""
 
+from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,9 +24,18 @@ from learning.models import (
 )
 from lms.lib.emails import absolute, queue_email
 
-# A report may add at most this many seconds of playback: the player reports every few
-# seconds, so a longer "segment" is a made-up request, not watching.
-MAX_SEGMENT_SECONDS = 40
+# Watched time is credited at most as fast as real playback can produce it: the media
+# seconds credited since the credit clock started may not exceed the wall time since then
+# × the fastest speed the player offers, plus a little slack for timers and networks.
+MAX_PLAYBACK_RATE = 2.0
+CREDIT_SLACK_SECONDS = 2.0
+# Wall time that may be banked between reports: segments held back by an outage or by a
+# throttled background tab are credited when they arrive, up to this much. Waiting
+# longer earns nothing more.
+CREDIT_BANK_SECONDS = 120.0
+# A lesson's first report has no previous one to measure from: it may cover this much
+# wall time (the player reports every 5 s).
+FIRST_REPORT_SECONDS = 10.0
 
 
 class EnrollmentRefused(PermissionDenied):
@@ -49,6 +60,7 @@ def enroll(*, user, course: Course) -> tuple[Enrollment, bool]:
         if created:
             course.change_enrollment_count(+1)
             _recount_completed_lessons(user=user, course=course)  # kept progress counts
+            _mark_course_completion(user=user, course=course)  # finished before leaving?
             queue_email(
                 template="enrolled",
                 to=user.email,
@@ -93,6 +105,7 @@ class ProgressResult:
     progress: LessonProgress
     lesson_completed_now: bool = False
     course_completed_now: bool = False
+    credited: tuple[float, float] | None = None  # the part of a reported segment counted
 
 
 def record_progress(
@@ -101,7 +114,9 @@ def record_progress(
     """Save the playback position and add a played segment to the watched union.
 
     The caller has checked that the user may learn this lesson. Raises ValidationError
-    (and saves nothing) for positions or segments outside the video.
+    (and saves nothing) for positions or segments outside the video. A segment longer
+    than real playback could have produced since the previous one is credited only in
+    part (``credit_segment``); ``ProgressResult.credited`` says what was.
     """
     duration = float(lesson.duration or 0)
     limit = duration + 1  # players report a fraction past the last frame
@@ -111,16 +126,16 @@ def record_progress(
         start, end = segment
         if not (0 <= start <= end <= limit):
             raise ValidationError("The watched segment is outside the video.")
-        if end - start > MAX_SEGMENT_SECONDS:
-            raise ValidationError("The watched segment is longer than one report can cover.")
+    credited = None
 
     def change(progress: LessonProgress) -> None:
+        nonlocal credited
         progress.position = min(position, duration)
-        if segment is not None and segment[1] > segment[0]:
-            progress.watched = merge_segment(
-                progress.watched, segment[0], min(segment[1], duration)
+        credited = None
+        if segment is not None and min(segment[1], duration) > segment[0]:
+            credited = credit_segment(
+                progress, segment[0], min(segment[1], duration), now=timezone.now()
             )
-            progress.watched_seconds = covered_seconds(progress.watched)
         if (
             not progress.completed_at
             and duration
@@ -128,7 +143,34 @@ def record_progress(
         ):
             progress.completed_at = timezone.now()
 
-    return change_progress(user=user, lesson=lesson, change=change)
+    result = change_progress(user=user, lesson=lesson, change=change)
+    result.credited = credited
+    return result
+
+
+def credit_segment(
+    progress: LessonProgress, start: float, end: float, *, now: datetime
+) -> tuple[float, float]:
+    """Add what real playback could have covered of ``[start, end]`` to the watched union.
+
+    The credit clock stands where the media seconds credited so far, played at
+    MAX_PLAYBACK_RATE, would have begun; a report may credit what the wall time since
+    then allows (plus CREDIT_SLACK_SECONDS, once, not per report), with at most
+    CREDIT_BANK_SECONDS of idle time counted. Only newly covered seconds spend credit:
+    replaying a part already watched costs nothing and adds nothing. Returns the part
+    of the segment that was credited (possibly empty: ``start == end``).
+    """
+    first = now - timedelta(seconds=FIRST_REPORT_SECONDS)
+    clock = max(progress.credit_clock or first, now - timedelta(seconds=CREDIT_BANK_SECONDS))
+    allowance = (now - clock).total_seconds() * MAX_PLAYBACK_RATE + CREDIT_SLACK_SECONDS
+    end = min(end, start + max(0.0, allowance))
+    before = progress.watched_seconds
+    if end > start:
+        progress.watched = merge_segment(progress.watched, start, end)
+        progress.watched_seconds = covered_seconds(progress.watched)
+    gained = progress.watched_seconds - before
+    progress.credit_clock = clock + timedelta(seconds=gained / MAX_PLAYBACK_RATE)
+    return (start, max(start, end))
 
 
 def set_completed(*, user, lesson: Lesson, completed: bool) -> ProgressResult:
@@ -145,7 +187,14 @@ def set_completed(*, user, lesson: Lesson, completed: bool) -> ProgressResult:
     return change_progress(user=user, lesson=lesson, change=change)
 
 
-PROGRESS_FIELDS = ["position", "watched", "watched_seconds", "completed_at", "completed_manually"]
+PROGRESS_FIELDS = [
+    "position",
+    "watched",
+    "watched_seconds",
+    "completed_at",
+    "completed_manually",
+    "credit_clock",
+]
 
 
 def change_progress(*, user, lesson: Lesson, change, attempts: int = 20) -> ProgressResult:
@@ -153,26 +202,37 @@ def change_progress(*, user, lesson: Lesson, change, attempts: int = 20) -> Prog
 
     Read the row, change it in Python, write it only if nobody wrote since (the version
     still matches); otherwise read again and redo. No lock is held between requests, and
-    a position update costs two queries.
+    a position update costs two queries. A write that also touches other rows (the first
+    activity of a day, a completion that changes the enrolment's rollup or completes the
+    course) happens in one transaction with them.
     """
+    course = lesson.section.course
     for _ in range(attempts):
         progress = _progress_row(user=user, lesson=lesson)
         was_complete, last_written = progress.is_complete, progress.updated_at
         change(progress)
         now = timezone.now()
-        written = LessonProgress.objects.filter(pk=progress.pk, version=progress.version).update(
-            **{field: getattr(progress, field) for field in PROGRESS_FIELDS},
-            version=F("version") + 1,
-            updated_at=now,
+        new_day = progress.version == 0 or timezone.localdate(last_written) != timezone.localdate(
+            now
         )
-        if written:
+        completion_changed = progress.is_complete != was_complete
+        with transaction.atomic() if new_day or completion_changed else nullcontext():
+            written = LessonProgress.objects.filter(
+                pk=progress.pk, version=progress.version
+            ).update(
+                **{field: getattr(progress, field) for field in PROGRESS_FIELDS},
+                version=F("version") + 1,
+                updated_at=now,
+            )
+            if not written:
+                continue  # someone wrote first: read their row and apply the change again
             progress.version += 1
-            course = lesson.section.course
-            if timezone.localdate(last_written) != timezone.localdate(now) or progress.version == 1:
+            progress.updated_at = now
+            if new_day:
                 _record_activity(user=user, course=course, day=timezone.localdate(now))
-            if progress.is_complete != was_complete:
-                _recount_completed_lessons(user=user, course=course)
-            completed_now = progress.is_complete and not was_complete
+            completed_now = completion_changed and progress.is_complete
+            if completion_changed:
+                _recount_completed_lessons(user=user, course=course, lock=True)
             course_done = completed_now and _mark_course_completion(user=user, course=course)
             return ProgressResult(progress, completed_now, course_done)
     raise RuntimeError("Progress kept changing under us; giving up.")  # pragma: no cover
@@ -190,13 +250,22 @@ def delete_progress(*, progress: LessonProgress) -> None:
     """Staff delete a progress row in the admin; the enrolment's rollup follows."""
     course = progress.lesson.section.course
     LessonProgress.objects.filter(pk=progress.pk).delete()
-    _recount_completed_lessons(user=progress.user_id, course=course)
+    _recount_completed_lessons(user=progress.user, course=course)
 
 
-def _recount_completed_lessons(*, user, course: Course) -> None:
-    """Keep Enrollment.completed_lessons equal to the completed published lessons."""
+def _recount_completed_lessons(*, user, course: Course, lock: bool = False) -> None:
+    """Keep Enrollment.completed_lessons equal to the completed published lessons.
+
+    ``lock``: take the enrolment's row lock before counting (inside the caller's
+    transaction). Two tabs completing two lessons at once then count one after the
+    other, and the second count sees the first one's row: neither overwrites the other
+    with a stale number.
+    """
+    enrollment = Enrollment.objects.of(user).filter(course=course)
+    if lock and not enrollment.select_for_update().values_list("pk", flat=True).first():
+        return  # not enrolled: nothing to keep in step
     done = LessonProgress.objects.completed_in(user=user, course=course)
-    Enrollment.objects.filter(user=user, course=course).update(completed_lessons=done)
+    enrollment.update(completed_lessons=done)
 
 
 def follow_lesson_changes(sender, course_ids, **kwargs) -> None:
@@ -230,14 +299,25 @@ def _mark_course_completion(*, user, course: Course) -> bool:
 
     The conditional UPDATE lets exactly one of two concurrent completions through;
     the certificate's unique constraint backs that up. True if the course completed now.
+
+    A student who completed the course, left it and enrolled again has completed it
+    already: the new enrolment records that completion (at the certificate's date), with
+    no second certificate or email, so the dashboard counts it.
     """
     course.refresh_from_db(fields=["lesson_count"])
     done = LessonProgress.objects.completed_in(user=user, course=course)
     if percent(done, course.lesson_count) < 100:
         return False
-    updated = Enrollment.objects.filter(user=user, course=course, completed_at__isnull=True).update(
-        completed_at=timezone.now()
+    earlier = (
+        Certificate.objects.filter(user=user, course=course)
+        .values_list("issued_at", flat=True)
+        .first()
     )
+    updated = Enrollment.objects.filter(user=user, course=course, completed_at__isnull=True).update(
+        completed_at=earlier or timezone.now()
+    )
+    if earlier is not None:
+        return False  # completed before: recorded again, not celebrated again
     if updated:
         certificate = issue_certificate(user=user, course=course)
         queue_email(

@@ -213,6 +213,9 @@ def save_progress(request, lesson_pk: int):
         {
             "position": result.progress.position,
             "watched_seconds": round(result.progress.watched_seconds, 1),
+            # The part of the reported segment that counted: real playback gets all of
+            # it; a burst faster than the fastest playback speed only what that allows.
+            "credited": result.credited,
             "completed": result.progress.is_complete,
             "completed_now": result.lesson_completed_now,
             "course_completed_now": result.course_completed_now,

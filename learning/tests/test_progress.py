@@ -2,15 +2,18 @@
 
 import json
 import threading
+from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.db import close_old_connections, connection
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import Lesson
 from catalog.tests.factories import CourseFactory, LessonFactory, SectionFactory, published_course
 from learning import services
-from learning.models import Enrollment, LessonProgress, merge_segment, percent
+from learning.models import Certificate, Enrollment, LessonProgress, merge_segment, percent
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +34,25 @@ def enrolled(student, course):
     return student
 
 
-def report(client, lesson, **data):
+def let_time_pass(user_id, lesson, seconds: float) -> None:
+    """``seconds`` of wall time pass for the playback credit clock, without sleeping: the
+    clock is moved back, as if the previous report had come that much earlier."""
+    if not Enrollment.objects.filter(user_id=user_id, course=lesson.section.course).exists():
+        return  # the report will be refused: no clock to move
+    progress, _ = LessonProgress.objects.get_or_create(user_id=user_id, lesson=lesson)
+    clock = progress.credit_clock or timezone.now()
+    LessonProgress.objects.filter(pk=progress.pk).update(
+        credit_clock=clock - timedelta(seconds=seconds)
+    )
+
+
+def report(client, lesson, *, after: float | None = None, **data):
+    """The player's report. ``after``: the wall time since the previous report (by
+    default the segment's length: playback at normal speed)."""
+    if after is None and "start" in data and "end" in data:
+        after = max(0, data["end"] - data["start"])
+    if after:
+        let_time_pass(client.session["_auth_user_id"], lesson, after)
     return client.post(
         reverse("learning:progress", args=[lesson.pk]),
         json.dumps(data),
@@ -50,7 +71,8 @@ def test_segments_merge_into_a_union():
     segments = merge_segment(segments, 20, 30)
     segments = merge_segment(segments, 5, 12)
     assert segments == [[0, 12], [20, 30]]
-    assert merge_segment(segments, 12.3, 20) == [[0, 30]]  # touching pieces join
+    assert merge_segment(segments, 12, 20) == [[0, 30]]  # touching pieces join
+    assert merge_segment(segments, 12.3, 20) == [[0, 12], [12.3, 30]]  # a gap stays a gap
 
 
 @pytest.mark.parametrize(
@@ -114,7 +136,6 @@ def test_the_threshold_is_a_setting(client, enrolled, lessons, settings):
         {"position": 5, "start": 10, "end": 5},
         {"position": 5, "start": -3, "end": 5},
         {"position": 5, "start": 0, "end": 99},
-        {"position": 59, "start": 0, "end": 59},  # one report cannot cover a minute
         {"position": "soon"},
         {},
     ],
@@ -226,6 +247,118 @@ def test_course_completion_is_recorded_once(enrolled, lessons, course):
     assert Enrollment.objects.get(user=enrolled, course=course).completed_at == first
 
 
+def test_real_playback_at_double_speed_with_a_late_timer_counts(client, enrolled, lessons):
+    """60 s of media at 2× in 30 s of wall time (a timer that fired late): all of it."""
+    client.force_login(enrolled)
+    report(client, lessons[0], position=2, start=0, end=2)
+    response = report(client, lessons[0], position=58, start=2, end=58, after=28)
+    assert response.status_code == 200
+    assert response.json()["credited"] == [2, 58]
+    assert LessonProgress.objects.get(user=enrolled, lesson=lessons[0]).watched == [[0, 58]]
+
+
+def test_a_burst_of_reports_counts_only_what_playback_could_have_covered(client, enrolled, lessons):
+    """Forged or replayed in quick succession, segments earn no more than the fastest
+    playback speed allows for the wall time that passed (plus a little slack, once)."""
+    client.force_login(enrolled)
+    report(client, lessons[0], position=5, start=0, end=5, after=5)
+    for start in range(5, 55, 10):  # five 10-second reports at once
+        assert (
+            report(
+                client, lessons[0], position=start + 10, start=start, end=start + 10, after=0
+            ).status_code
+            == 200
+        )
+    progress = LessonProgress.objects.get(user=enrolled, lesson=lessons[0])
+    most = 5 * services.MAX_PLAYBACK_RATE + services.CREDIT_SLACK_SECONDS
+    assert 5 <= progress.watched_seconds <= most + 0.5
+    assert not progress.is_complete
+
+
+def test_many_tiny_reports_with_gaps_do_not_count_the_gaps(client, enrolled, lessons):
+    client.force_login(enrolled)
+    for n in range(20):  # 1 s watched, 0.4 s skipped, twenty times
+        report(client, lessons[0], position=n * 1.4 + 1, start=n * 1.4, end=n * 1.4 + 1, after=1.4)
+    progress = LessonProgress.objects.get(user=enrolled, lesson=lessons[0])
+    assert progress.watched_seconds == pytest.approx(20)
+    assert len(progress.watched) == 20
+
+
+def test_replays_cost_no_credit(client, enrolled, lessons):
+    """Re-sent segments (a retry after an outage, a rewatch) add nothing and spend
+    nothing: the next new segment still counts in full."""
+    client.force_login(enrolled)
+    report(client, lessons[0], position=20, start=0, end=20)
+    for _ in range(10):
+        report(client, lessons[0], position=20, start=0, end=20, after=0)
+    response = report(client, lessons[0], position=30, start=20, end=30, after=5)  # at 2×
+    assert response.json()["credited"] == [20, 30]
+    assert LessonProgress.objects.get(user=enrolled, lesson=lessons[0]).watched_seconds == 30
+
+
+def test_segments_held_back_by_an_outage_count_when_they_arrive(client, enrolled, lessons):
+    """The player keeps unacknowledged segments and sends them after the next success."""
+    client.force_login(enrolled)
+    report(client, lessons[0], position=5, start=0, end=5)
+    # 40 s later the server answers again: the live report, then the held-back ones.
+    report(client, lessons[0], position=45, start=40, end=45, after=40)
+    for start in (5, 15, 25, 35):
+        report(client, lessons[0], position=45, start=start, end=start + 5, after=0)
+    progress = LessonProgress.objects.get(user=enrolled, lesson=lessons[0])
+    assert progress.watched == [[0, 10], [15, 20], [25, 30], [35, 45]]
+
+
+def test_re_enrolling_after_completing_records_the_completion_again(enrolled, lessons, course):
+    for lesson in lessons:
+        services.set_completed(user=enrolled, lesson=lesson, completed=True)
+    certificate = Certificate.objects.get(user=enrolled, course=course)
+    services.unenroll(user=enrolled, course=course)
+    mail.outbox.clear()
+
+    services.enroll(user=enrolled, course=course)
+
+    enrollment = Enrollment.objects.get(user=enrolled, course=course)
+    assert enrollment.completed_at == certificate.issued_at  # the dashboard counts it
+    assert enrollment.completed_lessons == len(lessons)
+    assert Certificate.objects.filter(user=enrolled, course=course).count() == 1
+    assert [m.subject for m in mail.outbox if "complete" in m.subject.lower()] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_completing_lessons_at_once_keep_the_rollup():
+    """Each completion recounts the enrolment's completed lessons; counts taken at the
+    same moment must not overwrite each other with a stale number."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a real race needs PostgreSQL (CI's second run); SQLite serialises writers")
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory()
+    course = published_course(sections=1, lessons=6)
+    lessons = list(Lesson.objects.filter(section__course=course))
+    services.enroll(user=user, course=course)
+    for _ in range(5):
+        barrier = threading.Barrier(len(lessons))
+
+        def complete(lesson, done, barrier=barrier):
+            try:
+                barrier.wait()
+                services.set_completed(user=user, lesson=lesson, completed=done)
+            finally:
+                connection.close()
+
+        for done in (True, False, True):
+            threads = [threading.Thread(target=complete, args=(x, done)) for x in lessons]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            expected = len(lessons) if done else 0
+            assert Enrollment.objects.get(user=user).completed_lessons == expected
+        services.set_completed(user=user, lesson=lessons[0], completed=False)
+        assert Enrollment.objects.get(user=user).completed_lessons == len(lessons) - 1
+        services.set_completed(user=user, lesson=lessons[0], completed=True)
+
+
 # --- Resume -----------------------------------------------------------------------------------
 def test_continue_opens_the_last_lesson_at_its_position(client, student):
     course = published_course(sections=1, lessons=3, with_video=True)  # 12-second videos
@@ -277,6 +410,9 @@ def test_concurrent_reports_keep_every_segment():
     course = published_course(sections=1, lessons=1)
     lesson = Lesson.objects.get(section__course=course)
     services.enroll(user=user, course=course)
+    LessonProgress.objects.create(  # six 5-second reports' worth of wall time has passed
+        user=user, lesson=lesson, credit_clock=timezone.now() - timedelta(seconds=30)
+    )
     barrier = threading.Barrier(6)
 
     def send(start):

@@ -107,4 +107,4 @@ def test_load_check_fails_on_lost_progress_and_drifted_counts(tmp_path, student)
     problems = out.getvalue()
     assert "segment 4–8 acknowledged but missing" in problems
     assert "completion lost" in problems
-    assert f"course {course.pk}: enrolment count 5, enrolments 1" in problems
+    assert f"enrolment counts: course {course.pk} ({course.slug}): stored 5, actual 1" in problems

@@ -418,14 +418,14 @@ def test_only_staff_moderate(client, request, actor, course):
 
 
 # --- Drift and races --------------------------------------------------------------------------
-def test_recompute_ratings_reports_and_fixes_drift(course):
+def test_the_integrity_check_reports_and_fixes_rating_drift(course):
     services.save_review(user=enrolled(course), course=course, rating=4)
-    call_command("recompute_ratings", stdout=StringIO())  # no drift: no error
+    call_command("check_integrity", "--only", "ratings", stdout=StringIO())  # no drift
     Course.objects.filter(pk=course.pk).update(rating_avg=Decimal("1.00"), rating_count=7)
-    with pytest.raises(CommandError, match="1 course"):
-        call_command("recompute_ratings", stdout=StringIO())
+    with pytest.raises(CommandError, match="1 item"):
+        call_command("check_integrity", "--only", "ratings", stdout=StringIO())
     out = StringIO()
-    call_command("recompute_ratings", "--fix", stdout=out)
+    call_command("check_integrity", "--only", "ratings", "--fix", stdout=out)
     assert "fixed" in out.getvalue()
     assert rating(course)[:2] == (Decimal("4.00"), 1)
 
