@@ -16,19 +16,32 @@ from lms.lib.page_cache import public_page
 logger = logging.getLogger(__name__)
 
 
+# How many courses each home section shows.
+HOME_FEATURED, HOME_POPULAR, HOME_NEWEST = 4, 8, 8
+
+
 @require_GET
 @public_page
 def home(request):
+    """Featured, Popular and New, each course in one section at most: staff's choice
+    first, then what students enrol in, then what is new; each takes what is left."""
     published = Course.objects.published().for_listing()
+    featured = list(published.filter(featured=True)[:HOME_FEATURED])
+    shown = [course.pk for course in featured]
+    popular = list(
+        published.filter(enrollment_count__gt=0)
+        .exclude(pk__in=shown)
+        .order_by("-enrollment_count", "-published_at", "-pk")[:HOME_POPULAR]
+    )
+    shown += [course.pk for course in popular]
+    newest = published.exclude(pk__in=shown).order_by("-published_at", "-pk")[:HOME_NEWEST]
     return render(
         request,
         "home.html",
         {
-            "featured": published.filter(featured=True)[:4],
-            "newest": published.order_by("-published_at", "-pk")[:8],
-            "popular": published.filter(enrollment_count__gt=0).order_by(
-                "-enrollment_count", "-published_at", "-pk"
-            )[:8],
+            "featured": featured,
+            "popular": popular,
+            "newest": newest,
             "categories": Category.objects.with_course_counts(),
         },
     )
