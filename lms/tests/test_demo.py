@@ -69,39 +69,40 @@ def test_the_demo_student_has_learning_in_three_states(demo):
     student = User.objects.get(email=STUDENT)
     mine = {e.course.title: e for e in Enrollment.objects.filter(user=student)}
     assert set(mine) == {
-        "Practical Git",
-        "Python for Absolute Beginners",
+        "Typography Essentials",
         "Statistics Without Tears",
+        "Composition for Photographers",
     }
 
     # Completed by watching every lesson (not by ticking them), with the certificate.
-    git = mine["Practical Git"]
-    lessons = list(git.course.published_lessons())
-    assert git.completed_at and git.completed_lessons == git.course.lesson_count == len(lessons)
+    done = mine["Typography Essentials"]
+    lessons = list(done.course.published_lessons())
+    assert done.completed_at
+    assert done.completed_lessons == done.course.lesson_count == len(lessons) == 5
     for progress in LessonProgress.objects.filter(user=student, lesson__in=lessons):
         assert progress.completed_at and not progress.completed_manually
         assert progress.watched_seconds >= progress.lesson.duration * settings.LESSON_COMPLETE_RATIO
     certificate = Certificate.objects.get(user=student)
-    assert certificate.course == git.course and not certificate.is_revoked
+    assert certificate.course == done.course and not certificate.is_revoked
     assert certificate.student_name == "Sam Student"
     assert certificate.instructor_name == "Theo Teacher"
 
-    # Half-way: three lessons watched, the fourth started and to be resumed.
-    python = mine["Python for Absolute Beginners"]
-    assert python.completed_at is None and python.completed_lessons == 3
-    ordered = list(python.course.published_lessons().order_by("section__order", "order"))
-    started = LessonProgress.objects.get(user=student, lesson=ordered[3])
+    # Half-way: two lessons watched, the third started and to be resumed.
+    half = mine["Statistics Without Tears"]
+    assert half.completed_at is None and half.completed_lessons == 2
+    ordered = list(half.course.published_lessons().order_by("section__order", "order"))
+    started = LessonProgress.objects.get(user=student, lesson=ordered[2])
     assert started.position == 6 and started.watched == [[0, 6]] and not started.completed_at
-    assert not LessonProgress.objects.filter(user=student, lesson__in=ordered[4:]).exists()
+    assert not LessonProgress.objects.filter(user=student, lesson__in=ordered[3:]).exists()
 
     # Enrolled, nothing played yet.
-    stats = mine["Statistics Without Tears"]
-    assert stats.completed_lessons == 0
-    assert not LessonProgress.objects.filter(user=student, lesson__section__course=stats.course)
+    new = mine["Composition for Photographers"]
+    assert new.completed_lessons == 0
+    assert not LessonProgress.objects.filter(user=student, lesson__section__course=new.course)
 
     # The dashboard's rollup: active today in the two courses played.
     active = ActivityDay.objects.filter(user=student).values_list("course__title", flat=True)
-    assert set(active) == {"Practical Git", "Python for Absolute Beginners"}
+    assert set(active) == {"Typography Essentials", "Statistics Without Tears"}
     assert run_checks() == []
 
 
@@ -110,25 +111,26 @@ def test_the_demo_student_sees_it_at_first_login(demo, client):
     page = client.get(reverse("learning:my_learning")).content.decode()
     in_progress, completed = page.split('id="completed-heading"')
     # Most recent first: the half-way course, with "Continue"; then the one not started.
-    assert in_progress.index("Python for Absolute Beginners") < in_progress.index(
-        "Statistics Without Tears"
+    assert in_progress.index("Statistics Without Tears") < in_progress.index(
+        "Composition for Photographers"
     )
-    assert "3 of 7 lessons" in in_progress and 'value="42"' in in_progress
-    assert 'Continue<span class="visually-hidden"> Python for Absolute Beginners' in in_progress
-    assert 'Start<span class="visually-hidden"> Statistics Without Tears' in in_progress
-    assert "Practical Git" in completed.split('id="certificates-heading"')[0]
+    assert "2 of 5 lessons" in in_progress and 'value="40"' in in_progress
+    assert 'Continue<span class="visually-hidden"> Statistics Without Tears' in in_progress
+    assert 'Start<span class="visually-hidden"> Composition for Photographers' in in_progress
+    assert "Typography Essentials" in completed.split('id="certificates-heading"')[0]
+    assert "Typography Essentials" not in in_progress
     certificate = Certificate.objects.get()
     assert certificate.get_absolute_url() in page
 
     # "Continue" reopens the lesson at the position played.
-    python = Course.objects.get(title="Python for Absolute Beginners")
-    lesson = python.published_lessons().order_by("section__order", "order")[3]
-    response = client.get(reverse("learning:continue", args=[python.slug]))
-    assert response.url == reverse("learning:lesson", args=[python.slug, lesson.pk])
+    half = Course.objects.get(title="Statistics Without Tears")
+    lesson = half.published_lessons().order_by("section__order", "order")[2]
+    response = client.get(reverse("learning:continue", args=[half.slug]))
+    assert response.url == reverse("learning:lesson", args=[half.slug, lesson.pk])
     assert 'data-start="6.0"' in client.get(response.url).content.decode()
 
     verification = client.get(certificate.get_absolute_url()).content.decode()
-    assert "Sam Student" in verification and "Practical Git" in verification
+    assert "Sam Student" in verification and "Typography Essentials" in verification
 
 
 def test_demo_courses_have_generated_thumbnails(demo, django_capture_on_commit_callbacks):

@@ -203,11 +203,13 @@ DEMO_REVIEWS = [
 # What the demo student has done, so My learning, "Continue" and a certificate show at
 # the first login: (course, lessons watched to the end — None for all —, seconds played
 # of the next one). Loaded in this order, so the half-way course is the most recent.
+# Other courses stay untouched, for trying enrolment (the browser tests enrol the demo
+# student in Python for Absolute Beginners and complete Practical Git).
 DEMO_STUDENT = "student@lectern.test"
 DEMO_STUDENT_LEARNING = [
-    ("Statistics Without Tears", 0, 0),  # enrolled, not started
-    ("Practical Git", None, 0),  # completed, with its certificate
-    ("Python for Absolute Beginners", 3, 6),  # half-way: resumes 6 s into lesson 4
+    ("Composition for Photographers", 0, 0),  # enrolled, not started
+    ("Typography Essentials", None, 0),  # completed, with its certificate
+    ("Statistics Without Tears", 2, 6),  # half-way: resumes 6 s into lesson 3
 ]
 
 LESSON_TITLES = ["Welcome and overview", "The core idea", "Worked example", "Practice", "Recap"]
