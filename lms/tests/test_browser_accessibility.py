@@ -5,6 +5,8 @@ the focus ring stands out (3:1) from every background it is drawn on; a disabled
 button looks disabled; "Forgot your password?" is a link of its own.
 """
 
+import re
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -38,3 +40,31 @@ def test_ratings_and_the_logo_have_accessible_names(live_server, page):
     )
     expect(reviews.get_by_role("img", name="5 out of 5 stars")).to_have_count(2)
     expect(reviews.get_by_role("img", name="4 out of 5 stars")).to_have_count(1)
+
+
+def overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_profile_and_dashboard_fit_a_320_px_phone(live_server, browser):
+    call_command("load_demo")
+    for width in (320, 375):
+        page = browser.new_page(viewport={"width": width, "height": 700})
+        log_in(page, live_server.url, "student@lectern.test")
+        page.goto(live_server.url + "/accounts/profile/")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert overflow(page) <= width, f"the profile page scrolls sideways at {width} px"
+        avatar = page.locator(".avatar-placeholder").bounding_box()
+        assert avatar["width"] == avatar["height"] == 96  # still a circle, not an oval
+        page.close()
+
+    page = browser.new_page(viewport={"width": 320, "height": 700})
+    log_in(page, live_server.url, "staff@lectern.test")
+    page.goto(live_server.url + "/admin/dashboard/?period=90&course=1")
+    expect(page.get_by_role("heading", name=re.compile("^Courses"))).to_be_visible()
+    assert overflow(page) <= 320, "the dashboard scrolls sideways at 320 px"
+    # The wide table scrolls in its own box, which the keyboard can reach.
+    courses = page.get_by_role("region", name="Courses table")
+    expect(courses).to_have_attribute("tabindex", "0")
+    assert courses.evaluate("box => box.scrollWidth > box.clientWidth")
+    page.close()
