@@ -68,3 +68,106 @@ def test_profile_and_dashboard_fit_a_320_px_phone(live_server, browser):
     expect(courses).to_have_attribute("tabindex", "0")
     assert courses.evaluate("box => box.scrollWidth > box.clientWidth")
     page.close()
+
+
+def rgb(css: str) -> tuple[float, ...]:
+    """The three numbers of a computed colour, "rgb(29, 34, 51)"."""
+    return tuple(float(n) for n in re.findall(r"[\d.]+", css)[:3])
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG contrast ratio of two computed colours."""
+
+    def luminance(color):
+        def linear(c):
+            c /= 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (linear(c) for c in rgb(color))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted([luminance(a), luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# The focused element's ring, the background it is drawn on, and whether it is clipped.
+RING_JS = r"""
+(element) => {
+  const opaque = (color) => !/rgba\(.*, 0(\.\d+)?\)$/.test(color) && color !== "transparent";
+  // The ring is drawn outside the element (outline-offset), on its parent's background.
+  let behind = "rgb(255, 255, 255)";
+  for (let node = element.parentElement; node; node = node.parentElement) {
+    const color = getComputedStyle(node).backgroundColor;
+    if (opaque(color)) { behind = color; break; }
+  }
+  const style = getComputedStyle(element);
+  const width = parseFloat(style.outlineWidth);
+  const reach = width + Math.max(0, parseFloat(style.outlineOffset));
+  const box = element.getBoundingClientRect();
+  // A ring that an ancestor clips (overflow other than visible) is not seen.
+  let clipped = null;
+  for (let node = element.parentElement; node !== document.body; node = node.parentElement) {
+    const s = getComputedStyle(node);
+    if (s.overflowX === "visible" && s.overflowY === "visible") continue;
+    const edge = node.getBoundingClientRect();
+    if (box.left - reach < edge.left - 0.5 || box.right + reach > edge.right + 0.5 ||
+        box.top - reach < edge.top - 0.5 || box.bottom + reach > edge.bottom + 0.5) {
+      clipped = node.tagName + "." + node.className;
+    }
+  }
+  return {
+    what: element.outerHTML.slice(0, 90), style: style.outlineStyle, width,
+    ring: style.outlineColor, behind, clipped,
+  };
+}
+"""
+
+
+def tab_through(page, limit: int = 60):
+    """Press Tab through the page; the ring of every element that takes focus."""
+    rings, seen = [], set()
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        handle = page.evaluate_handle("document.activeElement")
+        key = page.evaluate("e => e.outerHTML.slice(0, 200) + e.getBoundingClientRect().y", handle)
+        if key in seen or page.evaluate("e => e === document.body", handle):
+            break
+        seen.add(key)
+        ring = page.evaluate(RING_JS, handle)
+        rings.append({**ring, "ratio": round(contrast(ring["ring"], ring["behind"]), 2)})
+    return rings
+
+
+def test_the_focus_ring_stands_out_on_every_background(live_server, page):
+    call_command("load_demo")
+    log_in(page, live_server.url, "student@lectern.test")
+    page.goto(live_server.url + "/courses/python-for-absolute-beginners/")
+    page.get_by_role("button", name="Enrol for free").click()  # then: a success message
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome and overview")
+    page.get_by_role("button", name="Mark lesson as complete").click()
+    expect(page.get_by_text("Lesson completed")).to_be_visible()
+
+    pages = [
+        "/",
+        "/courses/",
+        "/courses/python-for-absolute-beginners/",
+        "/courses/python-for-absolute-beginners/reviews/",
+        "/learn/",
+        page.url.removeprefix(live_server.url),  # the player, a lesson done
+        "/accounts/profile/",
+    ]
+    checked = 0
+    for path in pages:
+        page.goto(live_server.url + path)
+        for ring in tab_through(page):
+            assert ring["style"] != "none" and ring["width"] >= 2, (path, ring)
+            assert ring["ratio"] >= 3, (path, ring)
+            assert ring["clipped"] is None, (path, ring)
+            checked += 1
+    page.get_by_role("button", name="Log out").click()
+    for path in ["/accounts/login/", "/accounts/signup/"]:
+        page.goto(live_server.url + path)
+        for ring in tab_through(page):
+            assert ring["ratio"] >= 3 and ring["clipped"] is None, (path, ring)
+            checked += 1
+    assert checked > 100  # every page had its links, buttons and fields focused
