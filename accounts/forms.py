@@ -57,6 +57,23 @@ class SignupForm(allauth_forms.SignupForm):
             return super().try_save(request)
 
 
+class LoginForm(allauth_forms.LoginForm):
+    """allauth's login form with "Forgot your password?" as a link of its own.
+
+    allauth puts that link in the password field's help text, which makes it the
+    field's description (its aria-describedby: read out again on every visit to the
+    field) and a small target. Here the password renders with the link after it
+    (accounts/forms/login_password.html) and no description.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        password = self.fields.get("password")
+        if password is not None:
+            password.help_text = ""
+            password.template_name = "accounts/forms/login_password.html"
+
+
 class ProfileForm(forms.ModelForm):
     first_name = name_field("given-name")
     last_name = name_field("family-name")

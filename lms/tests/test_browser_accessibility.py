@@ -171,3 +171,13 @@ def test_the_focus_ring_stands_out_on_every_background(live_server, page):
             assert ring["ratio"] >= 3 and ring["clipped"] is None, (path, ring)
             checked += 1
     assert checked > 100  # every page had its links, buttons and fields focused
+
+
+def test_forgot_your_password_is_a_link_of_its_own(live_server, page):
+    page.goto(live_server.url + "/accounts/login/")
+    expect(page.get_by_label("Password")).to_have_accessible_description("")
+    link = page.get_by_role("link", name="Forgot your password?")
+    box = link.bounding_box()
+    assert box["width"] >= 24 and box["height"] >= 24
+    link.click()
+    expect(page).to_have_url(re.compile("/accounts/password/reset/$"))
