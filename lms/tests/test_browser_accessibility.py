@@ -173,6 +173,20 @@ def test_the_focus_ring_stands_out_on_every_background(live_server, page):
     assert checked > 100  # every page had its links, buttons and fields focused
 
 
+def test_a_disabled_button_looks_disabled(live_server, page):
+    call_command("load_demo")
+    page.goto(live_server.url + "/courses/django-from-zero-to-deployed/")  # a paid course
+    buy = page.get_by_role("button", name="Buy this course")
+    expect(buy).to_be_disabled()
+    look = """e => { const s = getComputedStyle(e); return {
+        bg: s.backgroundColor, color: s.color, border: s.borderStyle, cursor: s.cursor}; }"""
+    disabled = buy.evaluate(look)
+    enabled = page.get_by_role("link", name="Sign up").evaluate(look)  # a primary .button
+    assert disabled["bg"] != enabled["bg"]
+    assert disabled["border"] == "dashed" and disabled["cursor"] == "not-allowed"
+    assert contrast(disabled["color"], disabled["bg"]) >= 4.5  # exempt in WCAG; still readable
+
+
 def test_forgot_your_password_is_a_link_of_its_own(live_server, page):
     page.goto(live_server.url + "/accounts/login/")
     expect(page.get_by_label("Password")).to_have_accessible_description("")
