@@ -25,12 +25,12 @@ def wait_until_playing_past(page, seconds: float, timeout: float = 15) -> None:
 
 
 def enrol_the_demo_student(live_server, page) -> None:
-    """Sign in as the demo student and enrol in a free course: the player opens."""
+    """Log in as the demo student and enrol in a free course: the player opens."""
     call_command("load_demo")
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("student@lectern.test")
     page.get_by_label("Password").fill("lectern-demo-2026")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
     page.goto(live_server.url + "/courses/python-for-absolute-beginners/")
     page.get_by_role("button", name="Enrol for free").click()

@@ -18,7 +18,7 @@ def test_finish_download_verify(live_server, page, browser):
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("student@lectern.test")
     page.get_by_label("Password").fill("lectern-demo-2026")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
     page.goto(live_server.url + "/courses/practical-git/")
     page.get_by_role("button", name="Enrol for free").click()
