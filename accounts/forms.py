@@ -44,7 +44,20 @@ class SentenceCaseLabels:
 
 
 class LoginForm(SentenceCaseLabels, allauth_forms.LoginForm):
-    """allauth's login form ("Remember me")."""
+    """allauth's login form ("Remember me"), with "Forgot your password?" as a link of its own.
+
+    allauth puts that link in the password field's help text, which makes it the
+    field's description (its aria-describedby: read out again on every visit to the
+    field) and a small target. Here the password renders with the link after it
+    (accounts/forms/login_password.html) and no description.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        password = self.fields.get("password")
+        if password is not None:
+            password.help_text = ""
+            password.template_name = "accounts/forms/login_password.html"
 
 
 class ChangePasswordForm(SentenceCaseLabels, allauth_forms.ChangePasswordForm):

@@ -27,7 +27,8 @@ def course_reviews(request, course_slug: str):
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
     page = page_number(request.GET.get("page"))
     context = {"course": course, **reviews_page(request, course, sort=sort, page_number=page)}
-    if request.htmx:
+    if request.htmx:  # "More reviews": the next items replace the link
+        context["loaded_more"] = True
         return render(request, "reviews/course_reviews.html#review-items", context)
     return render(request, "reviews/review_list_page.html", context)
 

@@ -38,7 +38,7 @@ def test_signup_verify_profile_logout_login_by_code(live_server, page):
     page.get_by_label("Date of birth").fill("1995-12-10")
     page.get_by_label("New avatar").set_input_files(AVATAR)
     page.get_by_role("button", name="Save profile").click()
-    expect(page.get_by_role("status")).to_contain_text("Your profile was saved.")
+    expect(page.get_by_role("status").first).to_contain_text("Your profile was saved.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Countess Ada")
     expect(page.get_by_role("img", name="Your avatar")).to_be_visible()
 
