@@ -3,6 +3,7 @@
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -45,18 +46,27 @@ class EnrollmentRefused(PermissionDenied):
 def enroll(*, user, course: Course) -> tuple[Enrollment, bool]:
     """Enrol ``user`` in a free, published course. Idempotent and safe under races.
 
-    Returns (enrolment, created). Paid courses are refused until payments exist.
+    Returns (enrolment, created). A paid course is refused: it is bought (payments).
     """
     if not course.is_published:
         raise EnrollmentRefused("This course is not open for enrolment.")
     if not course.is_free:
-        raise EnrollmentRefused(
-            "This course is paid, and buying courses is not available yet. "
-            "It will open as soon as payments are ready."
-        )
+        raise EnrollmentRefused("This course is paid: buy it to enrol.")
+    return _enroll(user=user, course=course, price_paid=Decimal("0.00"))
+
+
+def enroll_paid(*, user, course: Course, price_paid: Decimal) -> tuple[Enrollment, bool]:
+    """Enrol ``user`` in a course they have paid for. Only payments calls this, inside the
+    transaction that marks their order paid (learning knows nothing of orders)."""
+    return _enroll(user=user, course=course, price_paid=price_paid)
+
+
+def _enroll(*, user, course: Course, price_paid: Decimal) -> tuple[Enrollment, bool]:
     with transaction.atomic():
         # get_or_create settles a double click: the loser of the race gets the row.
-        enrollment, created = Enrollment.objects.get_or_create(user=user, course=course)
+        enrollment, created = Enrollment.objects.get_or_create(
+            user=user, course=course, defaults={"price_paid": price_paid}
+        )
         if created:
             course.change_enrollment_count(+1)
             _recount_completed_lessons(user=user, course=course)  # kept progress counts

@@ -89,3 +89,16 @@ def video_delivery_matches_storage(app_configs, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+@register("lectern")
+def test_payments_never_in_production(app_configs, **kwargs) -> list[Error]:
+    if settings.DEBUG or getattr(settings, "PAYMENTS_PROVIDER", "") != "test":
+        return []
+    return [
+        Error(
+            "PAYMENTS_PROVIDER=test with DEBUG=0: the test provider gives courses away.",
+            hint="Set PAYMENTS_PROVIDER=stripe and the STRIPE_* variables (README, Payments).",
+            id="lms.E005",
+        )
+    ]

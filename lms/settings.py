@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "learning",
     "reviews",
     "analytics",
+    "payments",
     "lms",  # the root: demo and scale-data commands, admin templates
 ]
 
@@ -269,6 +270,11 @@ LESSON_COMPLETE_RATIO = env.float("LESSON_COMPLETE_RATIO", default=0.9)
 # --- Catalog --------------------------------------------------------------------------
 CURRENCY = env.str("CURRENCY", default="USD")
 CATALOG_PAGE_SIZE = 12
+
+# --- Payments ---------------------------------------------------------------------------------
+# "test": the built-in test provider (no keys, no network; refused with DEBUG=0);
+# "stripe": Stripe (README, Payments).
+PAYMENTS_PROVIDER = env.str("PAYMENTS_PROVIDER", default="test" if DEBUG else "stripe")
 # Anonymous catalog pages are cached whole for this long (0 turns it off); any catalog
 # change invalidates them at once (lms.lib.page_cache), so this bounds how stale what
 # changes without one may be: enrolment counts, helpful votes, instructors' names.
