@@ -35,7 +35,14 @@ def production(settings):
     settings.TASKS = DATABASE_TASKS
     settings.VIDEO_DELIVERY = "nginx"
     settings.STORAGES = {**settings.STORAGES, "private": LOCAL_PRIVATE}
+    settings.PAYMENTS_PROVIDER = "stripe"
     return settings
+
+
+def test_the_test_payment_provider_is_refused_in_production(production):
+    assert lectern_errors() == set()
+    production.PAYMENTS_PROVIDER = "test"
+    assert lectern_errors() == {"lms.E005"}
 
 
 def test_a_production_configuration_passes(production):
