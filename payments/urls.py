@@ -1,5 +1,3 @@
-from django.urls import path
-
 app_name = "payments"
 
 # The pages (checkout, pay, return, order history, receipts) and the Stripe webhook are
