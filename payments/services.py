@@ -173,11 +173,14 @@ def _take_coupon_use(*, order: Order, coupon: Coupon, user) -> None:
     """Hold one use of ``coupon`` for ``order``: within its limit and once per buyer, under
     concurrency too (a guarded UPDATE and a unique row)."""
     within_limit = Q(max_uses__isnull=True) | Q(used_count__lt=F("max_uses"))
-    if not Coupon.objects.filter(within_limit, pk=coupon.pk).update(used_count=F("used_count") + 1):
-        raise CouponInvalid("This coupon has been used up.")
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # both or neither, whoever catches the refusal
             CouponRedemption.objects.create(coupon=coupon, user=user, order=order)
+            taken = Coupon.objects.filter(within_limit, pk=coupon.pk).update(
+                used_count=F("used_count") + 1
+            )
+            if not taken:
+                raise CouponInvalid("This coupon has been used up.")
     except IntegrityError:
         raise CouponInvalid("You have already used this coupon.") from None
 
@@ -225,7 +228,29 @@ def settle_paid(*, order: Order, amount_minor: int, currency: str, reference: st
         if problems:
             logger.error("Payment for order %s refused: %s", order.pk, "; ".join(problems))
             raise PaymentMismatch("; ".join(problems))
+        if order.status == Order.Status.FAILED:
+            _revive(order)
         return _fulfil(order)
+
+
+def _revive(order: Order) -> None:
+    """A declined order was paid after all (Stripe retries a payment; a buyer tries the
+    same card page again): the money is the buyer's answer, so the order is fulfilled.
+    A newer open order for the same course gives way (canceled, its coupon use given
+    back), and the coupon use the decline gave back is taken again where it still can
+    be — a use past the coupon's limit is logged, not refused: the buyer has paid."""
+    newer = (
+        Order.objects.select_for_update(of=("self",))
+        .filter(buyer=order.buyer, course=order.course, status=Order.Status.PENDING)
+        .exclude(pk=order.pk)
+    )
+    for other in newer:
+        _close(other, Order.Status.CANCELED, "Replaced: an earlier payment went through.")
+    if order.coupon_id and not CouponRedemption.objects.filter(order=order).exists():
+        try:
+            _take_coupon_use(order=order, coupon=order.coupon, user=order.buyer)
+        except CouponInvalid as error:
+            logger.warning("Order %s paid after a decline; coupon not retaken: %s", order.pk, error)
 
 
 def _fulfil(order: Order) -> bool:

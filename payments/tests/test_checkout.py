@@ -11,7 +11,9 @@ from django.utils import timezone
 from catalog.models import Course
 from catalog.tests.factories import CourseFactory, published_course
 from learning.models import Enrollment
+from payments import services
 from payments.models import Coupon, CouponRedemption, Order
+from payments.money import to_minor
 from payments.tests.factories import CouponFactory, paid_course
 
 pytestmark = pytest.mark.django_db
@@ -286,3 +288,25 @@ def test_a_changed_price_applies_to_new_checkouts_not_to_a_started_order(client,
         (Decimal("49.00"), "canceled"),
         (Decimal("59.00"), "pending"),
     ]
+
+
+def test_a_declined_order_paid_after_all_is_fulfilled_and_a_newer_one_gives_way(student):
+    """Stripe may succeed on an intent after a decline; by then the buyer may have started
+    a new checkout. The payment wins: one paid order, the newer one canceled, the coupon's
+    count right."""
+    course = published_course(price=Decimal("40.00"))
+    coupon = Coupon.objects.create(code="HALF", value=50, course=course, max_uses=5)
+    first = services.start_checkout(user=student, course=course, coupon_code="HALF")
+    services.settle_failed(order=first, reason="Declined.")
+    second = services.start_checkout(user=student, course=course, coupon_code="HALF")
+    assert second.pk != first.pk
+
+    assert services.settle_paid(
+        order=first, amount_minor=to_minor(first.amount, first.currency), currency="USD"
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    coupon.refresh_from_db()
+    assert (first.status, second.status) == (Order.Status.PAID, Order.Status.CANCELED)
+    assert coupon.used_count == CouponRedemption.objects.filter(coupon=coupon).count() == 1
+    assert Enrollment.objects.filter(user=student, course=course).count() == 1
