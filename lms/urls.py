@@ -47,6 +47,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("learning.urls")),
     path("", include("reviews.urls")),
+    path("", include("payments.urls")),
     path("admin/dashboard/", admin.site.admin_view(analytics_views.dashboard), name="dashboard"),
     path("admin/", admin.site.urls),
 ]

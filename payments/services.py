@@ -185,7 +185,13 @@ def settle_paid(*, order: Order, amount_minor: int, currency: str, reference: st
     commit together.
     """
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("course", "buyer").get(pk=order.pk)
+        # Lock the order's row only ("self"): PostgreSQL refuses FOR UPDATE on the
+        # nullable side of the outer join to the buyer (SET_NULL when an account goes).
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("course", "buyer")
+            .get(pk=order.pk)
+        )
         if order.status == Order.Status.PAID:
             return False
         problems = []

@@ -53,6 +53,7 @@ RULES = {
     "accounts:profile": MEMBERS,
     "accounts:apply_to_teach": POST_ONLY,
     "accounts:delete": MEMBERS,
+    "payments:stripe_webhook": (NO, NO, NO),  # Stripe's signed POSTs only: a GET is 405
     "dashboard": (LOGIN, LOGIN, OK),  # admin login for non-staff; instructors: own numbers
     "bench_ok": PUBLIC,  # only when BENCHMARK_ENDPOINTS=1
 }
