@@ -112,6 +112,8 @@ ROBOTS_DISALLOW = (
     "/courses/*/enrol/",
     "/courses/*/unenrol/",
     "/courses/*/review/",
+    "/courses/*/checkout/",
+    "/orders/",
     "/reviews/",
     "/healthz/",
     "/readyz/",

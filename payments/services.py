@@ -62,9 +62,23 @@ def find_coupon(code: str, *, course: Course, user, now=None) -> Coupon:
         raise CouponInvalid("This coupon is not valid yet.")
     if coupon.ends_at and now >= coupon.ends_at:
         raise CouponInvalid("This coupon has expired.")
+    redemption = (
+        CouponRedemption.objects.filter(coupon=coupon, user=user).select_related("order").first()
+        if user.is_authenticated
+        else None
+    )
+    # The buyer's own pending order for this course already holds a use of the coupon (a
+    # reload, a double click, a second tab): it is theirs to go on with, not "used".
+    held = (
+        redemption is not None
+        and redemption.order.status == Order.Status.PENDING
+        and redemption.order.course_id == course.pk
+    )
+    if held:
+        return coupon
     if coupon.max_uses is not None and coupon.used_count >= coupon.max_uses:
         raise CouponInvalid("This coupon has been used up.")
-    if user.is_authenticated and CouponRedemption.objects.filter(coupon=coupon, user=user).exists():
+    if redemption is not None:
         raise CouponInvalid("You have already used this coupon.")
     return coupon
 
@@ -99,7 +113,10 @@ def start_checkout(*, user, course: Course, coupon_code: str = "") -> Order:
     try:
         order, created = _open_order(user=user, course=course, price=price)
     except IntegrityError:  # a concurrent checkout created the open order first
-        order = Order.objects.get(buyer=user, course=course, status=Order.Status.PENDING)
+        # (already paid, if it cost nothing: a double-clicked 100 % coupon)
+        order = Order.objects.get(
+            buyer=user, course=course, status__in=[Order.Status.PENDING, Order.Status.PAID]
+        )
         created = False
     if order.status == Order.Status.PAID or (not created and order.provider_ref):
         return order
@@ -185,8 +202,8 @@ def settle_paid(*, order: Order, amount_minor: int, currency: str, reference: st
     commit together.
     """
     with transaction.atomic():
-        # Lock the order's row only ("self"): PostgreSQL refuses FOR UPDATE on the
-        # nullable side of the outer join to the buyer (SET_NULL when an account goes).
+        # Lock the order's row only: the buyer is an outer join (kept orders outlive
+        # accounts), and PostgreSQL refuses FOR UPDATE on the nullable side of one.
         order = (
             Order.objects.select_for_update(of=("self",))
             .select_related("course", "buyer")

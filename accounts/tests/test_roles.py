@@ -65,3 +65,24 @@ def test_profile_is_created_with_the_user(db):
     user = User.objects.create_user("new@example.com", "pw-123456789")
     assert user.profile.pk is not None
     assert user.profile.public_name == "new"
+
+
+def test_every_declared_role_permission_names_a_real_group_and_permission(db):
+    """A typo in an app's ``role_permissions`` grants nothing, silently: "Instructor" for
+    "Instructors" once left instructors unable to add coupons."""
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+
+    from accounts.permissions import ROLE_GROUPS
+
+    for config in apps.get_app_configs():
+        for group, declared in getattr(config, "role_permissions", {}).items():
+            assert group in ROLE_GROUPS, f"{config.label}: no role group is called {group!r}"
+            if declared == "__all__":
+                continue
+            known = set(
+                Permission.objects.filter(content_type__app_label=config.label).values_list(
+                    "codename", flat=True
+                )
+            )
+            assert set(declared) <= known, f"{config.label}: {set(declared) - known}"

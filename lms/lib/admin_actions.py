@@ -39,11 +39,13 @@ def with_reason(
     explanation: str,
     apply,
     detail=None,
+    cancel_url: str = "",
 ):
     """Ask for a reason, then call ``apply(obj, reason) -> bool`` for each selected row.
 
     The page lists the selected rows by their ``str``; ``detail(obj) -> str``, when
     given, adds what staff need to read before deciding (a review's text).
+    ``cancel_url``: where "Cancel" goes (default: the page the action came from).
     """
     form = ReasonForm(
         request.POST if "apply" in request.POST else None, initial={"reason": initial}
@@ -65,5 +67,6 @@ def with_reason(
             "action": action,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "opts": modeladmin.model._meta,
+            "cancel_url": cancel_url,
         },
     )

@@ -15,6 +15,7 @@ from accounts.models import User
 from catalog.models import Course
 from learning.models import ActivityDay, Certificate, Enrollment, LessonProgress
 from lms.lib.integrity import run_checks
+from payments.models import Coupon, Order
 from reviews.models import Review
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,7 @@ def state() -> dict:
         "certificates": list(Certificate.objects.order_by("pk").values_list("pk", "code")),
         "activity": list(ActivityDay.objects.order_by("pk").values_list("pk", "user", "course")),
         "reviews": list(Review.objects.order_by("pk").values_list("pk", "updated_at")),
+        "coupons": list(Coupon.objects.order_by("pk").values_list("pk", "code", "value")),
         "files": files_on_disk(),
     }
 
@@ -167,3 +169,20 @@ def test_cards_show_the_pictures_with_an_empty_alt_beside_the_title(demo, client
         assert re.search(picture, card)
         assert re.search(r'<h3 class="course-title">[^<]+</h3>', card)
     assert "course-thumb-placeholder" not in html
+
+
+def test_the_demo_student_can_buy_a_paid_course_with_the_demo_coupon(demo, client, settings):
+    """`make run` sells with the test provider; LECTERN50 halves Django from Zero (README)."""
+    settings.PAYMENTS_PROVIDER = "test"
+    course = Course.objects.get(title="Django from Zero to Deployed")
+    assert course.price == 49
+    client.force_login(User.objects.get(email=STUDENT))
+    page = client.get(course.get_absolute_url() + "?coupon=LECTERN50").content.decode()
+    assert "Buy for $24.50" in page
+    paid = client.post(reverse("payments:checkout", args=[course.slug]), {"coupon": "LECTERN50"})
+    pay_page = client.get(paid.url).content.decode()
+    assert "Test payment — no real money" in pay_page and "Pay $24.50" in pay_page
+    order = Order.objects.get(course=course)
+    client.post(reverse("payments:test_pay", args=[order.pk]), {"card": "succeed"})
+    assert Enrollment.objects.filter(user__email=STUDENT, course=course).exists()
+    assert run_checks() == []

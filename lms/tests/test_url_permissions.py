@@ -2,6 +2,8 @@
 instructor, answers as this table says. A URL that is not in the table fails the suite:
 adding a page means deciding who may open it."""
 
+from decimal import Decimal
+
 import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -10,6 +12,7 @@ from catalog.models import Lesson
 from catalog.tests.factories import CourseFactory, published_course
 from learning import services as learning
 from learning.models import Certificate
+from payments import services as payments
 from reviews import services as reviews
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +56,12 @@ RULES = {
     "accounts:profile": MEMBERS,
     "accounts:apply_to_teach": POST_ONLY,
     "accounts:delete": MEMBERS,
+    "payments:checkout": (LOGIN, COURSE, COURSE),  # a free course: enrol on its page
+    "payments:orders": MEMBERS,  # one's own orders
+    "payments:order": (LOGIN, NO, NO),  # someone else's order: 404
+    "payments:pay": (LOGIN, NO, NO),
+    "payments:test_pay": POST_ONLY,
+    "payments:return": (LOGIN, NO, NO),
     "payments:stripe_webhook": (NO, NO, NO),  # Stripe's signed POSTs only: a GET is 405
     "dashboard": (LOGIN, LOGIN, OK),  # admin login for non-staff; instructors: own numbers
     "bench_ok": PUBLIC,  # only when BENCHMARK_ENDPOINTS=1
@@ -86,7 +95,9 @@ def objects(instructor, student):
     learning.set_completed(user=owner, lesson=finisher.published_lessons().first(), completed=True)
     learning.enroll(user=owner, course=course)
     review, _ = reviews.save_review(user=owner, course=course, rating=4)
+    paid = published_course(instructor=instructor, price=Decimal("30.00"))
     return {
+        "order": payments.start_checkout(user=owner, course=paid),  # pending
         "course": course,
         "draft": CourseFactory(instructor=instructor),
         "lesson": lesson,
@@ -119,6 +130,11 @@ def url_for(name: str, o) -> str:
         "reviews:report": [o["review"].pk],
         "reviews:helpful": [o["review"].pk],
         "reviews:reply": [o["review"].pk],
+        "payments:checkout": [course.slug],
+        "payments:order": [o["order"].pk],
+        "payments:pay": [o["order"].pk],
+        "payments:test_pay": [o["order"].pk],
+        "payments:return": [o["order"].pk],
     }.get(name, [])
     return reverse("catalog:course" if name == "catalog:draft" else name, args=args)
 

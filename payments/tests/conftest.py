@@ -2,7 +2,8 @@
 port (scripts/harness.py ``Localstripe``). The stripe library makes real HTTP calls to
 it, and it POSTs real signed webhooks to the live server; nothing is patched.
 
-Without localstripe the Stripe tests are skipped locally and fail under CI=true.
+Without localstripe the Stripe tests are skipped locally and fail under CI=true. Every
+other payments test runs on the built-in test provider.
 """
 
 import json
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import stripe
+from django.core import mail
 from django.db import OperationalError
 from django.urls import reverse
 
@@ -30,6 +32,16 @@ STRIPE_EVENTS = [
     "payment_intent.payment_failed",
     "charge.refunded",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _test_provider(settings):
+    """The built-in test provider, whatever the environment says (CI's production-like
+    settings tests set their own); ``stripe_settings`` switches to Stripe."""
+    settings.PAYMENTS_PROVIDER = "test"
+    settings.CURRENCY = "USD"
+    settings.SITE_URL = "http://testserver"
+    mail.outbox.clear()
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from catalog.video import inspect_video
 from learning import services as learning
 from learning.models import Enrollment, LessonProgress
 from lms.demo_thumbnails import course_thumbnail
+from payments.models import Coupon
 from reviews import services as review_services
 from reviews.models import Review
 
@@ -212,6 +213,9 @@ DEMO_STUDENT_LEARNING = [
     ("Statistics Without Tears", 2, 6),  # half-way: resumes 6 s into lesson 3
 ]
 
+# A coupon to try at checkout (README, "Demo accounts"): code, course, percent off.
+DEMO_COUPONS = [("LECTERN50", "Django from Zero to Deployed", Decimal("50"))]
+
 LESSON_TITLES = ["Welcome and overview", "The core idea", "Worked example", "Practice", "Recap"]
 
 
@@ -229,6 +233,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 self.load_thumbnail(Course.objects.select_related("category").get(title=title))
         self.load_reviews()
+        self.load_coupons()
         for spec in DEMO_STUDENT_LEARNING:
             with transaction.atomic():
                 self.load_student_learning(*spec)
@@ -255,6 +260,21 @@ class Command(BaseCommand):
                 learning.enroll(user=user, course=course)
                 if not Review.objects.filter(user=user, course=course).exists():
                     review_services.save_review(user=user, course=course, rating=stars, text=text)
+
+    def load_coupons(self) -> None:
+        """The demo's coupon, made once: a second run (or one after staff changed it in
+        the admin) leaves it as it is."""
+        staff = User.objects.get(email="staff@lectern.test")
+        for code, title, percent in DEMO_COUPONS:
+            Coupon.objects.get_or_create(
+                code=code,
+                defaults={
+                    "kind": Coupon.Kind.PERCENT,
+                    "value": percent,
+                    "course": Course.objects.get(title=title),
+                    "created_by": staff,
+                },
+            )
 
     def load_thumbnail(self, course: Course) -> None:
         """A generated picture for a demo course that has none (the demo's courses, and
