@@ -147,15 +147,29 @@ class StripeProvider:
         return self.intent(order).client_secret
 
     def page_context(self, order: Order) -> dict:
-        """What templates/payments/pay_stripe.html needs (the pay page includes it)."""
-        intent = self.intent(order)
-        return {
-            "client_secret": intent.client_secret,
-            "stripe_status": intent.status,
-            "stripe_paid": intent.status in PAID_OR_PAYING,
+        """What templates/payments/pay_stripe.html needs (the pay page includes it): the
+        client secret, asked of Stripe for each page view; "stripe_paid" once the buyer
+        has paid (the webhook is on its way); "stripe_error" if Stripe cannot be asked."""
+        context = {
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
             "stripe_js_url": settings.STRIPE_JS_URL,
             "return_url": reverse("payments:return", args=[order.pk]),
+        }
+        try:
+            intent = self.intent(order)
+        except ProviderError as error:
+            return {**context, "stripe_error": str(error)}
+        if intent.status == "canceled":  # (at Stripe: the order is still pending here)
+            return {
+                **context,
+                "stripe_error": "This payment was canceled. Start the checkout again.",
+                "stripe_retry_url": reverse("payments:checkout", args=[order.course.slug]),
+            }
+        return {
+            **context,
+            "client_secret": intent.client_secret,
+            "stripe_status": intent.status,
+            "stripe_paid": intent.status in PAID_OR_PAYING,
         }
 
 
