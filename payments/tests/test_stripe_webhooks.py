@@ -119,15 +119,26 @@ def test_a_declined_card_fails_the_order_and_another_card_pays_it(
     assert status_of(order) == "paid" and enrolled(student, course)
 
 
-def test_a_staff_refund_refunds_at_stripe_and_ends_the_access(
-    stripe_webhooks, stripe_api, student, course
+def test_a_staff_refund_in_the_admin_refunds_at_stripe_and_ends_the_access(
+    stripe_webhooks, stripe_api, student, staff, course
 ):
     order = services.start_checkout(user=student, course=course)
     pay_at_stripe(stripe_api, order.provider_ref)
     wait_until(lambda: subjects("receipt"))
-    order.refresh_from_db()
 
-    assert services.refund(order=order, reason="Bought by mistake") is True
+    admin = Client()
+    admin.force_login(staff)
+    done = admin.post(
+        reverse("admin:payments_order_changelist"),
+        {
+            "action": "refund",
+            "_selected_action": [order.pk],
+            "reason": "Bought by mistake",
+            "apply": "Refund orders",
+        },
+        follow=True,
+    )
+    assert "Refund orders: 1 changed." in done.content.decode()
     (refund,) = stripe_api.v1.refunds.list(params={"payment_intent": order.provider_ref}).data
     assert (refund.status, refund.amount, refund.currency) == ("succeeded", 4999, "usd")
     order.refresh_from_db()
@@ -137,6 +148,24 @@ def test_a_staff_refund_refunds_at_stripe_and_ends_the_access(
 
 
 # --- Forged events: 400, and nothing changes --------------------------------------------------
+def test_a_refund_stripe_refuses_is_reported_in_the_admin(
+    stripe_settings, stripe_api, student, staff, course
+):
+    """The intent was never paid at Stripe (the order was settled by hand here): Stripe
+    refuses the refund, staff read why, and the buyer keeps the course."""
+    order = services.start_checkout(user=student, course=course)
+    services.settle_paid(order=order, amount_minor=4999, currency="USD")
+    admin = Client()
+    admin.force_login(staff)
+    done = admin.post(
+        reverse("admin:payments_order_changelist"),
+        {"action": "refund", "_selected_action": [order.pk], "reason": "x", "apply": "1"},
+        follow=True,
+    )
+    assert "not refunded. Our card processor could not refund the payment" in done.content.decode()
+    assert status_of(order) == "paid" and enrolled(student, course)
+
+
 @pytest.fixture
 def pending(stripe_settings, stripe_api, student, course):
     """A pending order with a real intent at localstripe, and that intent as succeeded."""
