@@ -49,8 +49,8 @@ def test_the_course_page_shows_a_coupons_price(client, student):
     course = paid_course("49.00")
     CouponFactory(code="HALF", course=course, value=Decimal("50"))
     page = client.get(course.get_absolute_url() + "?coupon=half").content.decode()
-    assert 'Coupon <span class="coupon-code">HALF</span>' in page
-    assert "$24.50" in page and "Log in to buy for $24.50" in page
+    assert 'With coupon <span class="coupon-code">HALF</span>: <strong>$24.50</strong>' in page
+    assert "(you save $24.50)" in page and "Log in to buy for $24.50" in page
     client.force_login(student)
     page = client.get(course.get_absolute_url() + "?coupon=HALF").content.decode()
     assert "Buy for $24.50" in page and checkout_url(course, "HALF") in page
