@@ -102,3 +102,42 @@ def test_payments_never_in_production(app_configs, **kwargs) -> list[Error]:
             id="lms.E005",
         )
     ]
+
+
+STRIPE_KEYS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
+STRIPE_JS_ORIGIN = "https://js.stripe.com/"
+
+
+@register("lectern")
+def stripe_is_configured_in_production(app_configs, **kwargs) -> list[Error]:
+    """Production with Stripe needs its three keys: without them no checkout starts, or
+    no paid order is ever fulfilled. And production talks to Stripe only: an API base or
+    a Stripe.js elsewhere (localstripe, in tests) would take orders nobody pays, or hand
+    card numbers to a stranger's script."""
+    if settings.DEBUG:
+        return []
+    errors = []
+    missing = [name for name in STRIPE_KEYS if not getattr(settings, name, "")]
+    if getattr(settings, "PAYMENTS_PROVIDER", "") == "stripe" and missing:
+        errors.append(
+            Error(
+                f"PAYMENTS_PROVIDER=stripe with DEBUG=0 needs {', '.join(missing)}: without "
+                "them no checkout starts, or no paid order is ever fulfilled.",
+                hint="Set the keys from Stripe's Dashboard (Developers → API keys) and the "
+                "signing secret of the webhook endpoint (README, Payments → Stripe).",
+                id="lms.E006",
+            )
+        )
+    api_base = getattr(settings, "STRIPE_API_BASE", "")
+    js_url = getattr(settings, "STRIPE_JS_URL", STRIPE_JS_ORIGIN)
+    if api_base or not js_url.startswith(STRIPE_JS_ORIGIN):
+        errors.append(
+            Error(
+                f"DEBUG=0 with STRIPE_API_BASE={api_base!r} and STRIPE_JS_URL={js_url!r}: "
+                "payments must go to Stripe's own API and Stripe.js (a fake Stripe such "
+                "as localstripe is for tests only).",
+                hint="Leave STRIPE_API_BASE empty and STRIPE_JS_URL unset in production.",
+                id="lms.E007",
+            )
+        )
+    return errors

@@ -275,6 +275,15 @@ CATALOG_PAGE_SIZE = 12
 # "test": the built-in test provider (no keys, no network; refused with DEBUG=0);
 # "stripe": Stripe (README, Payments).
 PAYMENTS_PROVIDER = env.str("PAYMENTS_PROVIDER", default="test" if DEBUG else "stripe")
+# Stripe (README, Payments → Stripe): the account's API keys, the signing secret of the
+# webhook endpoint registered for /payments/stripe/webhook/, and where the API and
+# Stripe.js are. STRIPE_API_BASE empty means Stripe's real API; the suite points it (and
+# STRIPE_JS_URL) at localstripe, and DEBUG=0 refuses it set (lms.E007).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 # Anonymous catalog pages are cached whole for this long (0 turns it off); any catalog
 # change invalidates them at once (lms.lib.page_cache), so this bounds how stale what
 # changes without one may be: enrolment counts, helpful votes, instructors' names.

@@ -114,6 +114,7 @@ ROBOTS_DISALLOW = (
     "/courses/*/review/",
     "/courses/*/checkout/",
     "/orders/",
+    "/payments/",  # the Stripe webhook
     "/reviews/",
     "/healthz/",
     "/readyz/",

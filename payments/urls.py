@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from payments import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("orders/<int:pk>/pay/", views.pay, name="pay"),
     path("orders/<int:pk>/test-pay/", views.test_pay, name="test_pay"),
     path("orders/<int:pk>/return/", views.order_return, name="return"),
+    path("payments/stripe/", include("payments.stripe_views")),
 ]

@@ -25,6 +25,7 @@ from payments.forms import CheckoutForm
 from payments.models import Order
 from payments.money import to_minor
 from payments.providers import get_provider
+from payments.providers.stripe import allow_stripe
 from payments.providers.test import DECLINED_CARD, SUCCEEDING_CARD
 
 ORDERS_PAGE_SIZE = 20
@@ -84,6 +85,7 @@ def checkout(request, course_slug: str):
 # --- Paying -------------------------------------------------------------------------------
 @login_required
 @require_safe
+@allow_stripe  # Stripe.js and its frames, on this page only
 def pay(request, pk: int):
     """The order's payment form: the provider's part comes from its own template."""
     order = get_order_for_buyer(request.user, pk)

@@ -2,8 +2,9 @@
 
 ``Site`` serves Lectern the way production does (gunicorn, DEBUG=0, WhiteNoise) from a
 temporary folder; ``ThrowawayPostgres`` and ``ThrowawayRedis`` are private servers on
-their own ports that a fault test may stop and start without touching the machine's.
-Everything listens on 127.0.0.1 only.
+their own ports that a fault test may stop and start without touching the machine's;
+``Localstripe`` is a fake Stripe for the payment tests. Everything listens on 127.0.0.1
+only (but localstripe, which cannot be told to).
 """
 
 import contextlib
@@ -78,6 +79,10 @@ class Site:
             # DEBUG=0 refuses in-process tasks (lms/checks.py); emails queue in the
             # database, and no worker sends them (the email backend would drop them).
             "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+            # DEBUG=0 sells with Stripe and needs its keys (lms.E006); nothing here pays.
+            "STRIPE_SECRET_KEY": "sk_test_harness",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_harness",
+            "STRIPE_WEBHOOK_SECRET": "whsec_harness",
             "LOG_LEVEL": "WARNING",
             **(env or {}),
         }
@@ -258,6 +263,76 @@ class ThrowawayRedis:
             self.process.wait(timeout=10)
 
     stop_quietly = stop
+
+
+class Localstripe:
+    """localstripe (PyPI: a fake but stateful Stripe server) on ``port``, empty at start.
+
+    The stripe library talks to ``url`` (STRIPE_API_BASE), a browser loads its Stripe.js
+    stand-in from ``js_url`` (STRIPE_JS_URL), and ``configure_webhook`` tells it where to
+    POST its signed events. It listens on every interface (it has no option to bind
+    127.0.0.1 only) and writes its state to /tmp/localstripe.pickle after each change;
+    ``--from-scratch`` keeps it from reading that file back.
+    """
+
+    def __init__(self, *, port: int | None = None, log: Path | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.js_url = f"{self.url}/js.stripe.com/v3/"
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def find() -> str | None:
+        beside = Path(PY).parent / "localstripe"  # installed in the same virtualenv
+        return str(beside) if beside.exists() else shutil.which("localstripe")
+
+    def start(self) -> None:
+        program = self.find()
+        if program is None:
+            raise RuntimeError("localstripe is not installed (pip install -r requirements-dev.txt)")
+        output = self.log.open("ab") if self.log else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [program, "--port", str(self.port), "--from-scratch"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self._answers, seconds=20, what="localstripe")
+
+    def _answers(self) -> bool:
+        if self.process and self.process.poll() is not None:
+            raise RuntimeError(f"localstripe exited with status {self.process.returncode}")
+        try:
+            urllib.request.urlopen(self.js_url, timeout=1)  # noqa: S310 (loopback)
+        except OSError:
+            return False
+        return True
+
+    def configure_webhook(self, url: str, secret: str, events: list[str] | None = None) -> None:
+        """Send events (all, or only ``events``) to ``url``, signed with ``secret``, as
+        Stripe does: a ``Stripe-Signature: t=...,v1=HMAC-SHA256`` header."""
+        body = {"url": url, "secret": secret, **({"events": events} if events else {})}
+        request = urllib.request.Request(  # noqa: S310 (loopback)
+            f"{self.url}/_config/webhooks/lectern",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        urllib.request.urlopen(request, timeout=5)  # noqa: S310 (loopback)
+
+    def flush(self) -> None:
+        """Forget every object (intents, payment methods, refunds, events)."""
+        request = urllib.request.Request(f"{self.url}/_config/data", method="DELETE")  # noqa: S310
+        urllib.request.urlopen(request, timeout=5)  # noqa: S310 (loopback)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
 
 
 def temporary_folder(prefix: str) -> Path:

@@ -36,6 +36,11 @@ def production(settings):
     settings.VIDEO_DELIVERY = "nginx"
     settings.STORAGES = {**settings.STORAGES, "private": LOCAL_PRIVATE}
     settings.PAYMENTS_PROVIDER = "stripe"
+    settings.STRIPE_SECRET_KEY = "sk_live_checks"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_live_checks"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_checks"
+    settings.STRIPE_API_BASE = ""
+    settings.STRIPE_JS_URL = "https://js.stripe.com/v3/"
     return settings
 
 
@@ -43,6 +48,35 @@ def test_the_test_payment_provider_is_refused_in_production(production):
     assert lectern_errors() == set()
     production.PAYMENTS_PROVIDER = "test"
     assert lectern_errors() == {"lms.E005"}
+
+
+@pytest.mark.parametrize(
+    "key", ["STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"]
+)
+def test_production_with_stripe_needs_its_keys(production, key):
+    setattr(production, key, "")
+    assert lectern_errors() == {"lms.E006"}
+    (message,) = run_checks(tags=["lectern"])
+    assert key in message.msg
+    production.DEBUG = True  # a local site may run without them (checkout then fails)
+    assert lectern_errors() == set()
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("STRIPE_API_BASE", "http://127.0.0.1:8420"),
+        ("STRIPE_JS_URL", "http://127.0.0.1:8420/js.stripe.com/v3/"),
+        ("STRIPE_JS_URL", "https://js.stripe.com.evil.example/v3/"),
+    ],
+)
+def test_production_talks_to_stripe_only(production, name, value):
+    """A fake Stripe (localstripe, in tests) would take orders nobody pays, and a
+    Stripe.js from elsewhere would see card numbers."""
+    setattr(production, name, value)
+    assert lectern_errors() == {"lms.E007"}
+    production.DEBUG = True
+    assert lectern_errors() == set()
 
 
 def test_a_production_configuration_passes(production):

@@ -18,6 +18,9 @@ PRODUCTION_ENV = {
     "SITE_URL": "https://lectern.example.com",
     "REDIS_URL": "redis://cache.invalid:6379/0",  # checks never connect
     "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+    "STRIPE_SECRET_KEY": "sk_live_settings",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_settings",
+    "STRIPE_WEBHOOK_SECRET": "whsec_settings",
 }
 
 

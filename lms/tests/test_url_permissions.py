@@ -62,6 +62,7 @@ RULES = {
     "payments:pay": (LOGIN, NO, NO),
     "payments:test_pay": POST_ONLY,
     "payments:return": (LOGIN, NO, NO),
+    "payments:stripe_webhook": (NO, NO, NO),  # Stripe's signed POSTs only: a GET is 405
     "dashboard": (LOGIN, LOGIN, OK),  # admin login for non-staff; instructors: own numbers
     "bench_ok": PUBLIC,  # only when BENCHMARK_ENDPOINTS=1
 }

@@ -7,8 +7,11 @@ A provider is an object with:
 - ``start(order) -> str``: create the payment for ``order.amount`` in ``order.currency``
   and return its reference (e.g. a PaymentIntent id). Network calls happen outside any
   database transaction;
-- ``refund(order) -> None``: refund the whole payment (staff refunds from the admin).
-Both raise ``ProviderError`` with a sentence a person can read when the provider fails.
+- ``refund(order) -> None``: refund the whole payment (staff refunds from the admin);
+- optionally ``page_context(order) -> dict``: what its part of the pay page
+  (``payments/pay_<name>.html``) needs (Stripe: the client secret, the publishable key).
+``start`` and ``refund`` raise ``ProviderError`` with a sentence a person can read when
+the provider fails.
 """
 
 from django.conf import settings
