@@ -4,12 +4,14 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.shortcuts import redirect
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.http import require_safe
 
 from accounts.views import explain_unusable_code
 from analytics import views as analytics_views
 from lms import views
+from lms.api import api
+from lms.api import not_found as api_not_found
 
 # The admin logs in through allauth: its rate limits and verified emails apply there too.
 # Django's own login form would still check any account's password for a signed-in staff
@@ -46,6 +48,10 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("learning.urls")),
     path("", include("reviews.urls")),
+    # The token API: allauth's headless auth for apps, then Lectern's own endpoints.
+    path("api/v1/auth/", include("allauth.headless.urls")),
+    path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("admin/dashboard/", admin.site.admin_view(analytics_views.dashboard), name="dashboard"),
     path("admin/", admin.site.urls),
 ]

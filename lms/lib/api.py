@@ -1,0 +1,131 @@
+"""The JSON API's ground floor: one error shape, token auth, strict inputs and pages.
+
+Errors are RFC 9457 problem details (``application/problem+json``): ``type``, ``title``,
+``status``, ``detail`` (a sentence a client can show) and, for invalid input, ``errors``
+naming each field. Apps authenticate with allauth's JWT access tokens in the
+``Authorization: Bearer`` header only; the API ignores the session cookie, so a browser
+session is never an API credential and no endpoint needs CSRF.
+"""
+
+from http import HTTPStatus
+
+from allauth.headless.contrib.ninja.security import JWTTokenAuth
+from django.contrib.auth.models import AnonymousUser
+from django.http import JsonResponse
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from lms.lib.query_params import MAX_PAGE
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class FieldError(Schema):
+    field: str = Field(description="The input's name, e.g. `rating` or `query.page`.")
+    message: str
+
+
+class Problem(Schema):
+    """RFC 9457 problem details: every error the API answers has this shape."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+class ApiError(Exception):
+    """Raise inside an endpoint to answer with a problem (the API's handler renders it)."""
+
+    def __init__(self, status: int, detail: str, *, errors=None, headers=None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+def problem(status: int, detail: str, *, errors=None, headers=None) -> JsonResponse:
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    response = JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def field_errors(pydantic_errors) -> list[dict]:
+    """ninja's validation errors as ``{"field", "message"}``: the location without the
+    ``body``/``query``/``payload`` wrapper a client never wrote."""
+    out = []
+    for error in pydantic_errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        if loc and loc[0] in ("query", "path", "form", "file"):
+            loc = loc[1:] or loc
+        out.append({"field": ".".join(loc) or "request", "message": error.get("msg", "")})
+    return out
+
+
+# --- Authentication ---------------------------------------------------------------------
+class TokenAuth(JWTTokenAuth):
+    """A valid, unrevoked access token for an active account, or 401."""
+
+    def __call__(self, request):
+        request.user = AnonymousUser()  # never the session's user
+        payload = super().__call__(request)
+        if payload is None or not request.user.is_active:
+            request.user = AnonymousUser()
+            return None
+        return payload
+
+
+class OptionalTokenAuth(TokenAuth):
+    """Public endpoints: anonymous without an ``Authorization`` header; a header with a bad
+    or expired token is still a 401 (the app should refresh), never silently anonymous."""
+
+    ANONYMOUS = {"sub": None}
+
+    def __call__(self, request):
+        if "HTTP_AUTHORIZATION" not in request.META:
+            request.user = AnonymousUser()
+            return self.ANONYMOUS
+        return super().__call__(request)
+
+
+token_auth = TokenAuth()
+optional_token_auth = OptionalTokenAuth()
+
+
+# --- Inputs and pages ---------------------------------------------------------------------
+class Input(Schema):
+    """Request bodies: an unknown field is refused (422), never silently dropped, so a
+    client sending ``role`` or ``user_id`` learns the API does not take it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number.")
+    page_size: int = Field(20, ge=1, le=100, description="Items per page (at most 100).")
+
+
+def paginate(queryset, query: PageQuery, serialize=None) -> dict:
+    """One COUNT and one slice: ``{"count", "page", "pages", "results"}``."""
+    count = queryset.count()
+    pages = max(1, -(-count // query.page_size))
+    start = (query.page - 1) * query.page_size
+    items = list(queryset[start : start + query.page_size]) if start < count else []
+    return {
+        "count": count,
+        "page": query.page,
+        "pages": pages,
+        "results": [serialize(item) for item in items] if serialize else items,
+    }
