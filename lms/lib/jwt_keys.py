@@ -7,13 +7,14 @@ import os
 import tempfile
 from pathlib import Path
 
+# allauth reaches ``cryptography.hazmat.primitives.serialization`` as an attribute of a
+# lazily imported package, which only works once the submodule has been imported.
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 
 
 def _generate_pem() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(
         serialization.Encoding.PEM,
@@ -23,9 +24,6 @@ def _generate_pem() -> str:
 
 
 def _check_pem(pem: str, where: str) -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     try:
         key = serialization.load_pem_private_key(pem.encode(), password=None)
     except (ValueError, TypeError) as error:
