@@ -74,6 +74,24 @@ def field_errors(pydantic_errors) -> list[dict]:
     return out
 
 
+def cleaned_or_422(form, *, fields: dict[str, str] | None = None) -> dict:
+    """The form's ``cleaned_data``, or an ``ApiError`` 422 naming each field.
+
+    Endpoints validate input with the same Django forms as the web pages, so both refuse
+    the same things with the same sentences; ``fields`` renames a form field to the
+    API's name for it (``{"avatar_upload": "avatar"}``).
+    """
+    if form.is_valid():
+        return form.cleaned_data
+    fields = fields or {}
+    errors = [
+        {"field": "request" if name == "__all__" else fields.get(name, name), "message": message}
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+    raise ApiError(422, " ".join(error["message"] for error in errors), errors=errors)
+
+
 # --- Authentication ---------------------------------------------------------------------
 class TokenAuth(JWTTokenAuth):
     """A valid, unrevoked access token for an active account, or 401."""
