@@ -57,13 +57,29 @@ class SignupForm(allauth_forms.SignupForm):
             return super().try_save(request)
 
 
+def processed_avatar(upload):
+    """An uploaded avatar checked by content and re-encoded (``process_image``), or None
+    when nothing was uploaded. The profile page and the API's avatar upload use it."""
+    if not upload:
+        return None
+    return process_image(
+        upload,
+        max_bytes=settings.AVATAR_MAX_BYTES,
+        max_side=settings.AVATAR_MAX_SIDE,
+        box=(settings.AVATAR_SIZE, settings.AVATAR_SIZE),
+    )
+
+
+AVATAR_HELP = "A JPEG, PNG, WebP or GIF image; it is cropped to a square."
+
+
 class ProfileForm(forms.ModelForm):
     first_name = name_field("given-name")
     last_name = name_field("family-name")
     avatar_upload = forms.FileField(
         label="New avatar",
         required=False,
-        help_text="A JPEG, PNG, WebP or GIF image; it is cropped to a square.",
+        help_text=AVATAR_HELP,
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}
         ),
@@ -101,15 +117,7 @@ class ProfileForm(forms.ModelForm):
             del self.fields["remove_avatar"]
 
     def clean_avatar_upload(self):
-        upload = self.cleaned_data.get("avatar_upload")
-        if not upload:
-            return None
-        return process_image(
-            upload,
-            max_bytes=settings.AVATAR_MAX_BYTES,
-            max_side=settings.AVATAR_MAX_SIDE,
-            box=(settings.AVATAR_SIZE, settings.AVATAR_SIZE),
-        )
+        return processed_avatar(self.cleaned_data.get("avatar_upload"))
 
     def save(self, commit=True):
         profile = super().save(commit=False)
@@ -122,6 +130,15 @@ class ProfileForm(forms.ModelForm):
             remove_avatar=self.cleaned_data.get("remove_avatar", False),
         )
         return profile
+
+
+class AvatarForm(forms.Form):
+    """A new avatar on its own (the API's upload); the same checks as the profile page's."""
+
+    avatar = forms.FileField(help_text=AVATAR_HELP)
+
+    def clean_avatar(self):
+        return processed_avatar(self.cleaned_data["avatar"])
 
 
 class TeachingApplicationForm(forms.Form):

@@ -14,9 +14,17 @@ def update_profile(*, profile: Profile, avatar=None, remove_avatar: bool = False
     with transaction.atomic():
         profile.user.save(update_fields=["first_name", "last_name"])
         profile.save(update_fields=["display_name", "about", "date_of_birth", "gender", "phone"])
+        if avatar is not None or remove_avatar:
+            change_avatar(profile=profile, avatar=avatar)
+
+
+def change_avatar(*, profile: Profile, avatar=None) -> None:
+    """Store ``avatar`` (an image ``forms.processed_avatar`` made) or, with None, remove
+    the avatar. The old file goes once this commits; the new one if it rolls back."""
+    with transaction.atomic():
         if avatar is not None:
             profile.replace_avatar(avatar)
-        elif remove_avatar:
+        else:
             profile.remove_avatar()
 
 

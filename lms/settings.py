@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Refuses sign-in, codes and emails while the cache (their rate limits) is down.
     "accounts.middleware.SignInNeedsRateLimitsMiddleware",
+    # Parses multipart PUT bodies (Django only parses POST): PUT /api/v1/me/avatar.
+    "ninja.compatibility.files.fix_request_files_middleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -298,6 +300,8 @@ CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type")
 API_PAGE_SIZE_MAX = 100
+# The one file upload in the API is a PUT (the avatar); only PUT bodies are parsed so.
+NINJA_FIX_REQUEST_FILES_METHODS = {"PUT"}
 
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=60)
 REVIEWS_PAGE_SIZE = 10
