@@ -14,13 +14,35 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from accounts.api import router as accounts_router
 from catalog.api import router as catalog_router
 from learning.api import router as learning_router
-from lms.lib.api import ApiError, Problem, field_errors, problem
+from lms.lib.api import PROBLEM_CONTENT_TYPE, ApiError, Problem, field_errors, problem
 from lms.views import RETRY_AFTER_SECONDS, database_unreachable
 from reviews.api import router as reviews_router
 
 logger = logging.getLogger("lms.api")
 
-api = NinjaAPI(
+
+class LecternAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """ninja's schema, told two things ninja cannot say itself: public endpoints
+        (``OptionalTokenAuth``) take a token or none, which OpenAPI writes as
+        ``security: [{}, {TokenAuth: []}]``; and errors are ``application/problem+json``."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schemes = schema.get("components", {}).get("securitySchemes", {})
+        optional = schemes.pop("OptionalTokenAuth", None)
+        if optional is not None:
+            schemes.setdefault("TokenAuth", optional)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if operation.get("security") == [{"OptionalTokenAuth": []}]:
+                    operation["security"] = [{}, {"TokenAuth": []}]
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = LecternAPI(
     title="Lectern API",
     version="1",
     description=(

@@ -78,6 +78,10 @@ def field_errors(pydantic_errors) -> list[dict]:
 class TokenAuth(JWTTokenAuth):
     """A valid, unrevoked access token for an active account, or 401."""
 
+    openapi_type = "http"
+    openapi_scheme = "bearer"
+    openapi_bearerFormat = "JWT"
+
     def __call__(self, request):
         request.user = AnonymousUser()  # never the session's user
         payload = super().__call__(request)
