@@ -149,6 +149,9 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# The fields Lectern adds to signup (names, "I want to teach"): allauth puts them in the
+# web page's form and in the API's signup input alike.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.signup.SignupFields"
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
