@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Refuses sign-in, codes and emails while the cache (their rate limits) is down.
     "accounts.middleware.SignInNeedsRateLimitsMiddleware",
+    # allauth's API errors (/api/v1/auth/) in the API's problem shape, allauth's JSON kept.
+    # Last, so the headers the others add reach the problems it makes.
+    "accounts.middleware.AuthApiProblemsMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
