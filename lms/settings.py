@@ -302,7 +302,17 @@ HEADLESS_SERVE_SPECIFICATION = False  # ours is /api/v1/openapi.json; auth is in
 # Browser apps on other origins (none by default): e.g. https://app.example.com
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type")
+# The token, JSON bodies, and the headers allauth's code steps take (the session of a
+# pending signup, login or reset; a code checked by GET).
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "x-session-token",
+    "x-email-verification-key",
+    "x-password-reset-key",
+)
+CORS_EXPOSE_HEADERS = ("retry-after",)  # 429s and 503s say when to try again
 API_PAGE_SIZE_MAX = 100
 
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=60)
