@@ -46,10 +46,13 @@ class ApiClient(Client):
         return super().post(path, data, content_type=content_type, **self._auth(extra))
 
     def put(self, path, data=None, content_type="application/json", **extra):
+        data = "" if data is None else data  # Django's client would send the text "None"
         return super().put(path, data, content_type=content_type, **self._auth(extra))
 
     def patch(self, path, data=None, content_type="application/json", **extra):
+        data = "" if data is None else data  # Django's client would send the text "None"
         return super().patch(path, data, content_type=content_type, **self._auth(extra))
 
     def delete(self, path, data=None, content_type="application/json", **extra):
+        data = "" if data is None else data  # Django's client would send the text "None"
         return super().delete(path, data, content_type=content_type, **self._auth(extra))
