@@ -26,6 +26,8 @@ class ApiClient(Client):
     """
 
     def __init__(self, user=None, *, token: str | None = None, **kwargs):
+        # As an app: no CSRF cookie or token, so an endpoint that needed one would fail.
+        kwargs.setdefault("enforce_csrf_checks", True)
         super().__init__(**kwargs)
         self.user = user
         self.tokens = login_tokens(user) if user is not None and token is None else {}
