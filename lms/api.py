@@ -8,6 +8,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -113,6 +114,7 @@ def _unexpected(request, exc: Exception):
     return problem(500, "Something went wrong on our side; it has been logged.")
 
 
+@csrf_exempt  # a POST there is a 404 problem too, not the HTML "CSRF verification failed"
 def not_found(request, rest=""):
     """Any /api/ path that names no endpoint: a problem, not the site's HTML 404."""
     return problem(404, "No such API endpoint.")
