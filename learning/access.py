@@ -4,6 +4,7 @@ The web views and the JSON API (``learning/api.py``) load what they show through
 getters here, so both answer the same situations the same way.
 """
 
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -161,6 +162,13 @@ def get_learnable_lesson(user, lesson_pk: int) -> Lesson:
     return current
 
 
+# What a code can be (``new_certificate_code``: URL-safe base64, the column's 32 at most).
+# Anything else is no code, and never reaches the database: PostgreSQL refuses a NUL.
+CERTIFICATE_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
 def get_certificate(code: str) -> Certificate:
     """A certificate by its public code (with its course), else 404."""
+    if not CERTIFICATE_CODE.fullmatch(code):
+        raise Http404("No such certificate.")
     return get_object_or_404(Certificate.objects.select_related("course"), code=code)
