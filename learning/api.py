@@ -241,6 +241,7 @@ def _certificate(request, certificate: Certificate) -> dict:
 
 
 UNAUTHORIZED = {401: Problem}
+# Routes with an integer id in the path also answer 422 for an id that is not a number.
 
 
 # --- Enrolment ------------------------------------------------------------------------------
@@ -286,7 +287,7 @@ def list_my_courses(request, query: Query[PageQuery]):
 # --- Lessons and progress ---------------------------------------------------------------
 @router.get(
     "/courses/{slug}/lessons/{lesson_id}",
-    response={200: LessonDetailOut, **UNAUTHORIZED, 403: Problem, 404: Problem},
+    response={200: LessonDetailOut, **UNAUTHORIZED, 403: Problem, 404: Problem, 422: Problem},
     operation_id="get_lesson",
     auth=optional_token_auth,
 )
@@ -374,7 +375,7 @@ def _set_completed(request, lesson_id: int, *, completed: bool) -> dict:
 
 @router.put(
     "/lessons/{lesson_id}/completion",
-    response={200: CompletionOut, **UNAUTHORIZED, 403: Problem, 404: Problem},
+    response={200: CompletionOut, **UNAUTHORIZED, 403: Problem, 404: Problem, 422: Problem},
     operation_id="complete_lesson",
 )
 def complete_lesson(request, lesson_id: int):
@@ -384,7 +385,7 @@ def complete_lesson(request, lesson_id: int):
 
 @router.delete(
     "/lessons/{lesson_id}/completion",
-    response={200: CompletionOut, **UNAUTHORIZED, 403: Problem, 404: Problem},
+    response={200: CompletionOut, **UNAUTHORIZED, 403: Problem, 404: Problem, 422: Problem},
     operation_id="uncomplete_lesson",
 )
 def uncomplete_lesson(request, lesson_id: int):
