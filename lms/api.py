@@ -36,6 +36,20 @@ class LecternAPI(NinjaAPI):
             for operation in operations.values():
                 if operation.get("security") == [{"OptionalTokenAuth": []}]:
                     operation["security"] = [{}, {"TokenAuth": []}]
+                responses = operation["responses"]
+                # A bad or expired token is a 401, whether the token is optional or not.
+                if operation.get("security") and 401 not in responses and "401" not in responses:
+                    responses.setdefault(
+                        401,
+                        {
+                            "description": "Unauthorized",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Problem"}
+                                }
+                            },
+                        },
+                    )
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
                     if int(status) >= 400 and "application/json" in content:
