@@ -1,41 +1,18 @@
 from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.headless.account import inputs as headless_inputs
 from django import forms
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts import services
 from accounts.models import Profile, User
+from accounts.signup import name_field
 from lms.lib.files import process_image
-from lms.lib.validators import no_control_characters
 
 
-def name_field(autocomplete: str) -> forms.CharField:
-    """A required first or last name: the model's length and one-line rule (names reach
-    email subjects). A plain form does not run the model's validators, so name them."""
-    return forms.CharField(
-        max_length=150,
-        validators=[no_control_characters],
-        widget=forms.TextInput(attrs={"autocomplete": autocomplete}),
-    )
-
-
-class SignupForm(allauth_forms.SignupForm):
-    """allauth's signup form (email and passwords) with the fields Lectern adds."""
-
-    first_name = name_field("given-name")
-    last_name = name_field("family-name")
-    wants_to_teach = forms.BooleanField(
-        required=False,
-        label="I want to teach on Lectern",
-        help_text="Staff review teaching requests; until then you have a student account.",
-    )
-
-    field_order = ["first_name", "last_name", "email", "password1", "password2", "wants_to_teach"]
-
-    def signup(self, request, user: User) -> None:
-        """Called by allauth once the user row exists (its adapter saved the names)."""
-        if self.cleaned_data.get("wants_to_teach"):
-            services.apply_to_teach(user=user)
+class SavesOnceForItsAddress:
+    """For allauth's signup forms (the web page's and the app API's input)."""
 
     def try_save(self, request):
         """Create the account, or answer as for a taken address if another signup just took it.
@@ -55,6 +32,35 @@ class SignupForm(allauth_forms.SignupForm):
             if not self.account_already_exists:
                 raise  # not the address after all
             return super().try_save(request)
+
+
+class SignupForm(SavesOnceForItsAddress, allauth_forms.SignupForm):
+    """allauth's signup page: email and passwords, and the fields Lectern adds to every
+    signup (accounts.signup.SignupFields, allauth's ACCOUNT_SIGNUP_FORM_CLASS)."""
+
+    field_order = ["first_name", "last_name", "email", "password1", "password2", "wants_to_teach"]
+
+
+class AppSignupInput(SavesOnceForItsAddress, headless_inputs.SignupInput):
+    """allauth's signup input for apps: the same fields and checks as the page.
+
+    allauth checks an app's password without the account it is for, so a password like
+    the email address would pass; the page checks it against the address, and so does this.
+    """
+
+    def clean_password(self):
+        return self.cleaned_data["password"]  # checked in clean(), with the address
+
+    def clean(self):
+        cleaned_data = super().clean()
+        password = cleaned_data.get("password")
+        if password:
+            would_be = User(email=cleaned_data.get("email") or "")
+            try:
+                get_account_adapter().clean_password(password, user=would_be)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned_data
 
 
 def processed_avatar(upload):

@@ -8,19 +8,56 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from accounts.api import router as accounts_router
 from catalog.api import router as catalog_router
 from learning.api import router as learning_router
-from lms.lib.api import ApiError, Problem, field_errors, problem
+from lms.lib.api import PROBLEM_CONTENT_TYPE, ApiError, Problem, field_errors, problem
 from lms.views import RETRY_AFTER_SECONDS, database_unreachable
 from reviews.api import router as reviews_router
 
 logger = logging.getLogger("lms.api")
 
-api = NinjaAPI(
+
+class LecternAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """ninja's schema, told two things ninja cannot say itself: public endpoints
+        (``OptionalTokenAuth``) take a token or none, which OpenAPI writes as
+        ``security: [{}, {TokenAuth: []}]``; and errors are ``application/problem+json``."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schemes = schema.get("components", {}).get("securitySchemes", {})
+        optional = schemes.pop("OptionalTokenAuth", None)
+        if optional is not None:
+            schemes.setdefault("TokenAuth", optional)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if operation.get("security") == [{"OptionalTokenAuth": []}]:
+                    operation["security"] = [{}, {"TokenAuth": []}]
+                responses = operation["responses"]
+                # A bad or expired token is a 401, whether the token is optional or not.
+                if operation.get("security") and 401 not in responses and "401" not in responses:
+                    responses.setdefault(
+                        401,
+                        {
+                            "description": "Unauthorized",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Problem"}
+                                }
+                            },
+                        },
+                    )
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = LecternAPI(
     title="Lectern API",
     version="1",
     description=(
@@ -91,6 +128,7 @@ def _unexpected(request, exc: Exception):
     return problem(500, "Something went wrong on our side; it has been logged.")
 
 
+@csrf_exempt  # a POST there is a 404 problem too, not the HTML "CSRF verification failed"
 def not_found(request, rest=""):
     """Any /api/ path that names no endpoint: a problem, not the site's HTML 404."""
     return problem(404, "No such API endpoint.")

@@ -77,6 +77,9 @@ MIDDLEWARE = [
     "accounts.middleware.SignInNeedsRateLimitsMiddleware",
     # Parses multipart PUT bodies (Django only parses POST): PUT /api/v1/me/avatar.
     "ninja.compatibility.files.fix_request_files_middleware",
+    # allauth's API errors (/api/v1/auth/) in the API's problem shape, allauth's JSON kept.
+    # Last, so the headers the others add reach the problems it makes.
+    "accounts.middleware.AuthApiProblemsMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -151,6 +154,9 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# The fields Lectern adds to signup (names, "I want to teach"): allauth puts them in the
+# web page's form and in the API's signup input alike.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.signup.SignupFields"
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -298,7 +304,17 @@ HEADLESS_SERVE_SPECIFICATION = False  # ours is /api/v1/openapi.json; auth is in
 # Browser apps on other origins (none by default): e.g. https://app.example.com
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type")
+# The token, JSON bodies, and the headers allauth's code steps take (the session of a
+# pending signup, login or reset; a code checked by GET).
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "x-session-token",
+    "x-email-verification-key",
+    "x-password-reset-key",
+)
+CORS_EXPOSE_HEADERS = ("retry-after",)  # 429s and 503s say when to try again
 API_PAGE_SIZE_MAX = 100
 # The one file upload in the API is a PUT (the avatar); only PUT bodies are parsed so.
 NINJA_FIX_REQUEST_FILES_METHODS = {"PUT"}

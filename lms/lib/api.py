@@ -9,7 +9,9 @@ session is never an API credential and no endpoint needs CSRF.
 
 from http import HTTPStatus
 
+from allauth.core.internal.sessionkit import get_session_user
 from allauth.headless.contrib.ninja.security import JWTTokenAuth
+from allauth.headless.tokens.strategies.jwt.internal import get_token_session
 from django.contrib.auth.models import AnonymousUser
 from django.http import JsonResponse
 from ninja import Field, Schema
@@ -96,6 +98,10 @@ def cleaned_or_422(form, *, fields: dict[str, str] | None = None) -> dict:
 class TokenAuth(JWTTokenAuth):
     """A valid, unrevoked access token for an active account, or 401."""
 
+    openapi_type = "http"
+    openapi_scheme = "bearer"
+    openapi_bearerFormat = "JWT"
+
     def __call__(self, request):
         request.user = AnonymousUser()  # never the session's user
         payload = super().__call__(request)
@@ -120,6 +126,22 @@ class OptionalTokenAuth(TokenAuth):
 
 token_auth = TokenAuth()
 optional_token_auth = OptionalTokenAuth()
+
+
+def token_session_id(request) -> str | None:
+    """The signed-in API session behind the request's access token (its ``sid`` claim,
+    which allauth encrypts), to bind something handed out to that sign-in; None when
+    anonymous."""
+    payload = getattr(request, "auth", None) or {}
+    sid = payload.get("sid")
+    return sid if isinstance(sid, str) else None
+
+
+def token_session_user(sid: str):
+    """The user still signed in to the API session ``sid`` names, else None: after a
+    logout, a password change or the session's end (allauth's stateful token check)."""
+    session = get_token_session({"sid": sid})
+    return get_session_user(session) if session is not None else None
 
 
 # --- Inputs and pages ---------------------------------------------------------------------

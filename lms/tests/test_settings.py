@@ -64,6 +64,15 @@ def test_production_refuses_to_start_without_a_token_signing_key(tmp_path):
     assert "JWT_PRIVATE_KEY_FILE is not an unencrypted PEM private key" in result.stderr
 
 
+def test_token_lifetimes_come_from_the_environment():
+    long_lived = {**PRODUCTION_ENV, "JWT_ACCESS_TOKEN_SECONDS": "7200"}
+    result = manage("check", "--fail-level", "WARNING", env_overrides=long_lived)
+    assert result.returncode != 0
+    assert "lms.W001" in result.stderr and "JWT_ACCESS_TOKEN_SECONDS=7200" in result.stderr
+    assert settings.HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN == 300  # the defaults
+    assert settings.HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN == 14 * 24 * 3600
+
+
 def test_production_refuses_to_start_on_one_process_settings():
     """The defaults that suit `make run` (local-memory cache, in-process tasks) are refused
     by every command that runs the checks: `check`, `migrate`, the web unit's check."""

@@ -56,10 +56,11 @@ RULES = {
     "bench_ok": PUBLIC,  # only when BENCHMARK_ENDPOINTS=1
 }
 # allauth's own pages (login, signup, reset, email management, the session list) and its
-# headless endpoints for apps are decided by allauth: the public ones are public, the
-# account ones need login (or a token). Listed by prefix. The JSON API ("api:") has its
-# own table over every endpoint and six actors: lms/tests/test_api_permissions.py.
-ALLAUTH_PREFIX = ("account_", "usersessions_", "headless:")
+# headless endpoints for apps (and the two Lectern serves in their place, "api_auth_") are
+# decided by allauth: the public ones are public, the account ones need login (or a token).
+# Listed by prefix. The JSON API ("api:") has its own table over every endpoint and six
+# actors: lms/tests/test_api_permissions.py.
+ALLAUTH_PREFIX = ("account_", "usersessions_", "headless:", "api_auth_")
 API_PREFIX = "api:"
 
 
