@@ -15,7 +15,7 @@ from ninja.files import UploadedFile
 from accounts import services
 from accounts.forms import AvatarForm, ProfileForm
 from accounts.models import InstructorApplication, Profile, User
-from lms.lib.api import Input, Problem, cleaned_or_422, token_auth
+from lms.lib.api import Input, OneLineText, PlainText, Problem, cleaned_or_422, token_auth
 
 router = Router(tags=["Accounts"], auth=token_auth)
 
@@ -56,17 +56,22 @@ class ProfileIn(Input):
     """Only the fields sent change. Anything else (`email`, `role`, `is_staff`,
     `id`, `avatar`) is refused with 422."""
 
-    first_name: str = Field(None, max_length=_max_length("first_name"))
-    last_name: str = Field(None, max_length=_max_length("last_name"))
-    display_name: str = Field(None, max_length=_max_length("display_name"))
-    about: str = Field(None, max_length=_max_length("about"))
+    first_name: OneLineText = Field(None, max_length=_max_length("first_name"))
+    last_name: OneLineText = Field(None, max_length=_max_length("last_name"))
+    display_name: OneLineText = Field(None, max_length=_max_length("display_name"))
+    about: PlainText = Field(None, max_length=_max_length("about"))
     date_of_birth: str | None = Field(
         None,
         description="YYYY-MM-DD; null clears it.",
         json_schema_extra={"format": "date"},
     )
     gender: Literal["", *Profile.Gender.values] = None  # type: ignore[valid-type]
-    phone: str = Field(None, max_length=_max_length("phone"))
+    phone: str = Field(
+        None,
+        max_length=_max_length("phone"),
+        description="Digits, optionally starting with +; spaces, dashes, dots and brackets "
+        "are fine.",
+    )
 
 
 # --- Helpers ----------------------------------------------------------------------------

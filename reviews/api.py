@@ -8,14 +8,17 @@ refusal (``ReviewRefused``, a ``PermissionDenied``) is a 403 with its sentence.
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import BeforeValidator
 
 from catalog.access import get_visible_course
 from lms.lib.api import (
     Input,
+    OneLineText,
     PageQuery,
+    PlainText,
     Problem,
     cleaned_or_422,
     optional_token_auth,
@@ -85,18 +88,27 @@ class ReviewQuery(PageQuery):
     )
 
 
+def _a_number(value):
+    """A rating is a JSON number: ``"5"`` or ``true`` is refused, not read as 5 or 1."""
+    if isinstance(value, str | bool):
+        raise ValueError("Send the rating as a whole number from 1 to 5.")
+    return value
+
+
 class ReviewIn(Input):
-    rating: int = Field(ge=1, le=5, strict=True, description="1 to 5 stars.")
-    text: str = Field("", max_length=TEXT_MAX, description="Optional plain text.")
+    rating: Annotated[int, BeforeValidator(_a_number)] = Field(
+        ge=1, le=5, description="1 to 5 stars."
+    )
+    text: PlainText = Field("", max_length=TEXT_MAX, description="Optional plain text.")
 
 
 class ReportIn(Input):
     reason: Literal[tuple(ReviewReport.Reason.values)]  # type: ignore[valid-type]
-    details: str = Field("", max_length=DETAILS_MAX, description="Optional, one line.")
+    details: OneLineText = Field("", max_length=DETAILS_MAX, description="Optional, one line.")
 
 
 class ReplyIn(Input):
-    text: str = Field(
+    text: PlainText = Field(
         max_length=REPLY_MAX, description="The public reply; empty removes it (as DELETE)."
     )
 
@@ -219,7 +231,7 @@ def _helpful(request, review_id: int, *, helpful: bool) -> dict:
 
 @router.post(
     "/reviews/{review_id}/helpful",
-    response={200: HelpfulOut, 401: Problem, 403: Problem, 404: Problem},
+    response={200: HelpfulOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
     operation_id="mark_review_helpful",
 )
 def mark_review_helpful(request, review_id: int):
@@ -229,7 +241,7 @@ def mark_review_helpful(request, review_id: int):
 
 @router.delete(
     "/reviews/{review_id}/helpful",
-    response={200: HelpfulOut, 401: Problem, 403: Problem, 404: Problem},
+    response={200: HelpfulOut, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
     operation_id="unmark_review_helpful",
 )
 def unmark_review_helpful(request, review_id: int):
@@ -275,7 +287,7 @@ def save_review_reply(request, review_id: int, payload: ReplyIn):
 
 @router.delete(
     "/reviews/{review_id}/reply",
-    response={204: None, 401: Problem, 403: Problem, 404: Problem},
+    response={204: None, 401: Problem, 403: Problem, 404: Problem, 422: Problem},
     operation_id="delete_review_reply",
 )
 def delete_review_reply(request, review_id: int):

@@ -8,16 +8,20 @@ session is never an API credential and no endpoint needs CSRF.
 """
 
 from http import HTTPStatus
+from typing import Annotated
 
 from allauth.core.internal.sessionkit import get_session_user
 from allauth.headless.contrib.ninja.security import JWTTokenAuth
 from allauth.headless.tokens.strategies.jwt.internal import get_token_session
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import JsonResponse
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict
 
 from lms.lib.query_params import MAX_PAGE
+from lms.lib.validators import CONTROL_CHARACTER_PATTERN, no_control_characters
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -72,7 +76,9 @@ def field_errors(pydantic_errors) -> list[dict]:
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
         if loc and loc[0] in ("query", "path", "form", "file"):
             loc = loc[1:] or loc
-        out.append({"field": ".".join(loc) or "request", "message": error.get("msg", "")})
+        # A validator's own sentence (a ValueError's) without pydantic's "Value error, ".
+        message = error.get("msg", "").removeprefix("Value error, ")
+        out.append({"field": ".".join(loc) or "request", "message": message})
     return out
 
 
@@ -145,6 +151,28 @@ def token_session_user(sid: str):
 
 
 # --- Inputs and pages ---------------------------------------------------------------------
+def _refused_by(validator, pattern: str):
+    """A text type that ``validator`` (a Django validator: the web forms' rule and
+    sentence) checks as it is sent, its refusal stated in the schema as ``pattern``."""
+
+    def check(value: str) -> str:
+        try:
+            validator(value)
+        except DjangoValidationError as error:
+            raise ValueError(" ".join(error.messages)) from None
+        return value
+
+    return Annotated[
+        str, AfterValidator(check), Field(json_schema_extra={"not": {"pattern": pattern}})
+    ]
+
+
+# One line: no line breaks, tabs or other control characters (names, report details).
+OneLineText = _refused_by(no_control_characters, CONTROL_CHARACTER_PATTERN)
+# Any text but NUL, which Django's form fields refuse and PostgreSQL cannot store.
+PlainText = _refused_by(ProhibitNullCharactersValidator(), r"\x00")
+
+
 class Input(Schema):
     """Request bodies: an unknown field is refused (422), never silently dropped, so a
     client sending ``role`` or ``user_id`` learns the API does not take it."""

@@ -469,14 +469,21 @@ def test_a_bad_report_is_refused(course, reviews, other_student, body):
     assert not ReviewReport.objects.exists()
 
 
-def test_a_one_line_report_detail_is_the_web_forms_rule(course, reviews, other_student):
-    """A line separator passes the schema; the web's form refuses it with its sentence."""
+@pytest.mark.parametrize("details", ["a\u2028b", "Buy\r\nBcc: x", "tab\tbed", "end\n"])
+def test_report_details_are_one_line_with_the_web_forms_sentence(
+    course, reviews, other_student, details
+):
     response = ApiClient(other_student).post(
-        report_url(reviews["visible"]), {"reason": "spam", "details": "a\u2028b"}
+        report_url(reviews["visible"]), {"reason": "spam", "details": details}
     )
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "details"
-    assert "no line breaks, tabs or other control characters" in response.json()["detail"]
+    assert response.json()["errors"] == [
+        {
+            "field": "details",
+            "message": "Use one line of text: no line breaks, tabs or other control characters.",
+        }
+    ]
+    assert not ReviewReport.objects.exists()
 
 
 # --- Replies ---------------------------------------------------------------------------------
