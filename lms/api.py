@@ -24,9 +24,10 @@ logger = logging.getLogger("lms.api")
 
 class LecternAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
-        """ninja's schema, told two things ninja cannot say itself: public endpoints
+        """ninja's schema, told what ninja cannot say itself: public endpoints
         (``OptionalTokenAuth``) take a token or none, which OpenAPI writes as
-        ``security: [{}, {TokenAuth: []}]``; and errors are ``application/problem+json``."""
+        ``security: [{}, {TokenAuth: []}]``; errors are ``application/problem+json``; a
+        body that cannot be parsed is a 400 and a bad token a 401 wherever they can occur."""
         schema = super().get_openapi_schema(*args, **kwargs)
         schemes = schema.get("components", {}).get("securitySchemes", {})
         optional = schemes.pop("OptionalTokenAuth", None)
@@ -37,6 +38,14 @@ class LecternAPI(NinjaAPI):
                 if operation.get("security") == [{"OptionalTokenAuth": []}]:
                     operation["security"] = [{}, {"TokenAuth": []}]
                 responses = operation["responses"]
+                # A body that cannot be parsed (not JSON, a broken multipart) is a 400.
+                if "requestBody" in operation and not {400, "400"} & responses.keys():
+                    responses[400] = {
+                        "description": "Bad Request",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                        },
+                    }
                 # A bad or expired token is a 401, whether the token is optional or not.
                 if operation.get("security") and 401 not in responses and "401" not in responses:
                     responses.setdefault(

@@ -75,8 +75,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Refuses sign-in, codes and emails while the cache (their rate limits) is down.
     "accounts.middleware.SignInNeedsRateLimitsMiddleware",
-    # Parses multipart PUT bodies (Django only parses POST): PUT /api/v1/me/avatar.
-    "ninja.compatibility.files.fix_request_files_middleware",
+    # Parses multipart PUT bodies under /api/ (Django only parses POST's): the avatar.
+    "lms.lib.api.put_files_middleware",
     # allauth's API errors (/api/v1/auth/) in the API's problem shape, allauth's JSON kept.
     # Last, so the headers the others add reach the problems it makes.
     "accounts.middleware.AuthApiProblemsMiddleware",
@@ -316,8 +316,9 @@ CORS_ALLOW_HEADERS = (
 )
 CORS_EXPOSE_HEADERS = ("retry-after",)  # 429s and 503s say when to try again
 API_PAGE_SIZE_MAX = 100
-# The one file upload in the API is a PUT (the avatar); only PUT bodies are parsed so.
-NINJA_FIX_REQUEST_FILES_METHODS = {"PUT"}
+# The API's file upload is a PUT (the avatar): lms.lib.api.put_files_middleware parses it,
+# so ninja needs no middleware of its own for any method.
+NINJA_FIX_REQUEST_FILES_METHODS = set()
 
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=60)
 REVIEWS_PAGE_SIZE = 10

@@ -279,6 +279,13 @@ def test_an_upload_without_the_file_is_refused(student, settings, how):
     assert stored_avatars(settings) == []
 
 
+def test_a_body_that_cannot_be_parsed_is_a_400_problem(student, settings):
+    response = ApiClient(student).put(AVATAR, b"--x\r\n", content_type="multipart/form-data")
+    assert response.status_code == 400  # no boundary: Django cannot split it
+    assert response["Content-Type"] == "application/problem+json"
+    assert stored_avatars(settings) == []
+
+
 @pytest.mark.parametrize("method", ["put", "delete"])
 def test_the_avatar_needs_a_token(student, settings, method):
     client = ApiClient()

@@ -14,9 +14,11 @@ from allauth.core.internal.sessionkit import get_session_user
 from allauth.headless.contrib.ninja.security import JWTTokenAuth
 from allauth.headless.tokens.strategies.jwt.internal import get_token_session
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict
 
@@ -98,6 +100,35 @@ def cleaned_or_422(form, *, fields: dict[str, str] | None = None) -> dict:
         for message in messages
     ]
     raise ApiError(422, " ".join(error["message"] for error in errors), errors=errors)
+
+
+# --- Multipart bodies on PUT -------------------------------------------------------------
+def put_files_middleware(get_response):
+    """Parse ``multipart/form-data`` PUT bodies under ``/api/`` (the avatar upload).
+
+    Django parses form bodies only for POST (ticket #12635); this does for the API what
+    ninja's ``fix_request_files_middleware`` does, but a body that cannot be parsed (no
+    boundary, too many parts) is a 400 problem, not Django's HTML error page, and no other
+    path is touched. ``NINJA_FIX_REQUEST_FILES_METHODS`` is empty so ninja asks for no
+    middleware of its own.
+    """
+
+    def middleware(request):
+        if (
+            request.method == "PUT"
+            and request.path.startswith("/api/")
+            and request.content_type == "multipart/form-data"
+        ):
+            request.method = request.META["REQUEST_METHOD"] = "POST"
+            try:
+                request._load_post_and_files()
+            except (MultiPartParserError, SuspiciousOperation):
+                return problem(400, "The multipart/form-data body cannot be parsed.")
+            finally:
+                request.method = request.META["REQUEST_METHOD"] = "PUT"
+        return get_response(request)
+
+    return middleware
 
 
 # --- Authentication ---------------------------------------------------------------------
