@@ -11,17 +11,22 @@ import json
 import pytest
 
 from accounts.tests.api_client import ApiClient
+from accounts.tests.factories import UserFactory
 from catalog.models import Lesson
 from catalog.tests.factories import CourseFactory, published_course
 from learning import services as learning
 from learning.models import Certificate
 from lms.api import api
+from reviews import services as reviews
 
 pytestmark = pytest.mark.django_db
 
 ACTORS = ("anonymous", "student", "other_student", "instructor", "other_instructor", "staff")
 ALL = (200,) * 6
 SIGNED_IN = (401, 200, 200, 200, 200, 200)
+MINE = (401, 200, 404, 404, 404, 404)  # only the student has a review of `course`
+MINE_DELETED = (401, 204, 404, 404, 404, 404)
+HIDDEN = (401, 404, 404, 404, 404, 404)  # its author is none of these
 
 # operation id: (method, path, JSON body, outcomes for ACTORS). The world (below): the
 # student is enrolled in `course` (by `instructor`) and holds a certificate of `finished`;
@@ -63,6 +68,61 @@ ROWS = {
     "list_my_certificates": ("GET", "/me/certificates", None, SIGNED_IN),
     "verify_certificate": ("GET", "/certificates/{certificate}", None, ALL),
     "get_me": ("GET", "/me", None, SIGNED_IN),
+    "update_me": ("PATCH", "/me", {"about": "Hello"}, SIGNED_IN),
+    # This table sends JSON, so no file: the upload itself is tested in accounts.
+    "set_my_avatar": ("PUT", "/me/avatar", None, (401, 422, 422, 422, 422, 422)),
+    "delete_my_avatar": ("DELETE", "/me/avatar", None, (401, 204, 204, 204, 204, 204)),
+    # `review` is another student's, `own` the student's, `hidden` one staff hid.
+    "list_course_reviews": ("GET", "/courses/{course}/reviews", None, ALL),
+    "list_course_reviews:draft": (
+        "GET",
+        "/courses/{draft}/reviews",
+        None,
+        (404, 404, 404, 200, 404, 200),
+    ),
+    "get_my_review": ("GET", "/courses/{course}/reviews/mine", None, MINE),
+    "save_my_review": (
+        "PUT",
+        "/courses/{course}/reviews/mine",
+        {"rating": 4},
+        (401, 200, 403, 403, 403, 403),  # only enrolled students (the student edits)
+    ),
+    "delete_my_review": ("DELETE", "/courses/{course}/reviews/mine", None, MINE_DELETED),
+    "mark_review_helpful": ("POST", "/reviews/{review}/helpful", None, SIGNED_IN),
+    "mark_review_helpful:own": (
+        "POST",
+        "/reviews/{own}/helpful",
+        None,
+        (401, 403, 200, 200, 200, 200),
+    ),
+    "mark_review_helpful:hidden": ("POST", "/reviews/{hidden}/helpful", None, HIDDEN),
+    "unmark_review_helpful": ("DELETE", "/reviews/{review}/helpful", None, SIGNED_IN),
+    "report_review": (
+        "POST",
+        "/reviews/{review}/reports",
+        {"reason": "spam"},
+        (401, 201, 201, 201, 201, 201),
+    ),
+    "report_review:own": (
+        "POST",
+        "/reviews/{own}/reports",
+        {"reason": "spam"},
+        (401, 403, 201, 201, 201, 201),
+    ),
+    "report_review:hidden": ("POST", "/reviews/{hidden}/reports", {"reason": "spam"}, HIDDEN),
+    "save_review_reply": (
+        "PUT",
+        "/reviews/{review}/reply",
+        {"text": "Thanks"},
+        (401, 403, 403, 200, 403, 403),
+    ),
+    "save_review_reply:hidden": ("PUT", "/reviews/{hidden}/reply", {"text": "Hi"}, HIDDEN),
+    "delete_review_reply": (
+        "DELETE",
+        "/reviews/{review}/reply",
+        None,
+        (401, 403, 403, 204, 403, 403),
+    ),
 }
 
 
@@ -95,6 +155,13 @@ def world(request, student, other_student, instructor, other_instructor, staff):
     )
     if request.node.callspec.params["row"].startswith("uncomplete_lesson"):
         learning.set_completed(user=student, lesson=lesson, completed=True)
+    reviewer, hidden_author = UserFactory(), UserFactory()
+    for user in (reviewer, hidden_author):
+        learning.enroll(user=user, course=course)
+    review, _ = reviews.save_review(user=reviewer, course=course, rating=4, text="Clear.")
+    own, _ = reviews.save_review(user=student, course=course, rating=5, text="Mine.")
+    hidden, _ = reviews.save_review(user=hidden_author, course=course, rating=1, text="Ad")
+    reviews.set_hidden(review=hidden, hidden=True, by=staff, reason="Advertising")
     people = {
         "anonymous": None,
         "student": student,
@@ -109,6 +176,9 @@ def world(request, student, other_student, instructor, other_instructor, staff):
         "lesson": lesson.pk,
         "preview": preview.pk,
         "certificate": Certificate.objects.get(user=student).code,
+        "review": review.pk,
+        "own": own.pk,
+        "hidden": hidden.pk,
     }
 
 
