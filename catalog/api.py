@@ -7,11 +7,13 @@ from decimal import Decimal
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 
 from catalog.access import get_visible_course
 from catalog.forms import DURATIONS, RATINGS, SORTS, CatalogFilterForm
 from catalog.models import Category, Course
 from lms.lib.api import PageQuery, Problem, optional_token_auth, paginate
+from lms.lib.page_cache import public_page
 
 router = Router(tags=["Catalog"], auth=optional_token_auth)
 
@@ -126,7 +128,10 @@ def course_summary(request, course: Course) -> dict:
     }
 
 
+# The list and the categories are the same for everyone: anonymous calls (no token) are
+# served from the public page cache, as the web catalog is.
 @router.get("/categories", response=list[CategoryOut], operation_id="list_categories")
+@decorate_view(public_page)
 def list_categories(request):
     """Every category with its number of published courses."""
     return [_category(category) for category in Category.objects.with_course_counts()]
@@ -137,6 +142,7 @@ def list_categories(request):
     response={200: CoursePage, 422: Problem},
     operation_id="list_courses",
 )
+@decorate_view(public_page)
 def list_courses(request, filters: Query[CourseFilters]):
     """Published courses: the web catalog's search, filters and sorts, a page at a time."""
     data = filters.dict(exclude={"page", "page_size"})

@@ -187,3 +187,18 @@ def test_course_detail_budget(sections, lessons, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):  # course, tags, sections, lessons
         body = ApiClient().get(f"{COURSES}/{course.slug}").json()
     assert sum(len(section["lessons"]) for section in body["curriculum"]) == sections * lessons
+
+
+def test_anonymous_lists_come_from_the_page_cache_and_token_calls_never_do(settings, student):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 60
+    published_course(title="Cached course")
+    stranger, app = ApiClient(), ApiClient(student)
+    for url in (COURSES, "/api/v1/categories"):
+        assert stranger.get(url).status_code == 200
+        again = stranger.get(url)
+        assert again["X-Page-Cache"] == "hit" and "Authorization" in again["Vary"]
+        assert again["Content-Type"].startswith("application/json")
+        assert not app.get(url).has_header("X-Page-Cache")
+    assert ApiClient(token="forged").get(COURSES).status_code == 401  # not a cached 200
+    published_course(title="Newer course")  # a catalog change: the cached list is stale
+    assert len(stranger.get(COURSES).json()["results"]) == 2
