@@ -124,9 +124,13 @@ class ProgressIn(Input):
 class ProgressOut(Schema):
     position: float
     watched_seconds: float = Field(description="The union of played segments, in seconds.")
-    credited: tuple[float, float] | None = Field(
+    # A list, not a tuple: ninja writes a tuple as OpenAPI 3.0's `items: [...]`, which is
+    # not valid in the 3.1 schema (Schemathesis's long run found it).
+    credited: list[float] | None = Field(
+        min_length=2,
+        max_length=2,
         description="The part of the reported segment that counted: all of it at real "
-        "playback speed, less for a burst faster than playback; null without a segment."
+        "playback speed, less for a burst faster than playback; null without a segment.",
     )
     completed: bool
     completed_now: bool

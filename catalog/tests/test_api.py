@@ -202,3 +202,11 @@ def test_anonymous_lists_come_from_the_page_cache_and_token_calls_never_do(setti
     assert ApiClient(token="forged").get(COURSES).status_code == 401  # not a cached 200
     published_course(title="Newer course")  # a catalog change: the cached list is stale
     assert len(stranger.get(COURSES).json()["results"]) == 2
+
+
+def test_an_unknown_query_parameter_is_refused():
+    """A typo (``?pagesize=``) or a parameter the API does not take is a 422, not ignored."""
+    for query in ({"pagesize": 5}, {"": "false"}, {"instructor": 1}):
+        response = ApiClient().get(COURSES, query)
+        assert response.status_code == 422, query
+        assert response.json()["errors"]

@@ -20,7 +20,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict
+from pydantic import AfterValidator, ConfigDict, ValidationInfo, model_validator
 
 from lms.lib.query_params import MAX_PAGE
 from lms.lib.validators import CONTROL_CHARACTER_PATTERN, no_control_characters
@@ -212,8 +212,22 @@ class Input(Schema):
 
 
 class PageQuery(Schema):
+    """``?page=&page_size=`` (and, in subclasses, filters); an unknown parameter is a 422.
+
+    ninja hands the model only the parameters it declares, so the request itself (in the
+    validation context) is asked what else came."""
+
     page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number.")
     page_size: int = Field(20, ge=1, le=100, description="Items per page (at most 100).")
+
+    @model_validator(mode="after")
+    def _no_unknown_parameters(self, info: ValidationInfo):
+        request = (info.context or {}).get("request")
+        unknown = sorted(set(request.GET) - set(type(self).model_fields)) if request else []
+        if unknown:
+            names = ", ".join(f"“{name}”" for name in unknown)
+            raise ValueError(f"Unknown query parameter {names}: this endpoint does not take it.")
+        return self
 
 
 def paginate(queryset, query: PageQuery, serialize=None) -> dict:
