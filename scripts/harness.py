@@ -23,6 +23,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from lms.lib.jwt_keys import dev_key_file  # noqa: E402  (after ROOT is importable)
 
 
 def machine() -> str:
@@ -84,6 +88,8 @@ class Site:
             "STRIPE_PUBLISHABLE_KEY": "pk_test_harness",
             "STRIPE_WEBHOOK_SECRET": "whsec_harness",
             "LOG_LEVEL": "WARNING",
+            # DEBUG=0 needs a key to sign API tokens: the development one will do here.
+            "JWT_PRIVATE_KEY_FILE": str(dev_key_file()),
             **(env or {}),
         }
         self.env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'site.sqlite3'}")
