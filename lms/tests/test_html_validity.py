@@ -87,7 +87,10 @@ def test_every_page_is_valid_html(tmp_path):
         text=True,
         timeout=300,
     )
-    messages = json.loads(result.stderr)["messages"]
+    # The report is the JSON on standard error (after anything the JVM itself says).
+    start = result.stderr.find('{"version"')
+    assert start >= 0, f"no report from the Nu checker: {result.stderr[-2000:]}"
+    messages = json.loads(result.stderr[start:])["messages"]
     canary = [m for m in messages if Path(m.get("url", "")).name == CANARY]
     assert any(m["type"] == "error" for m in canary), f"the checker missed {CANARY}: {messages}"
     errors, warnings = {}, {}  # message -> where it was found
