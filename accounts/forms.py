@@ -19,7 +19,56 @@ def name_field(autocomplete: str) -> forms.CharField:
     )
 
 
-class SignupForm(allauth_forms.SignupForm):
+def sentence_case(text: str) -> str:
+    """allauth's Title Case label in the site's sentence case: "Remember Me" -> "Remember
+    me", "New Password (again)" -> "New password (again)". Acronyms and "Lectern" stay."""
+    first, *rest = str(text).split(" ")
+    keep = {"Lectern"}
+    return " ".join(
+        [first] + [w if w in keep or not w.istitle() or len(w) == 1 else w.lower() for w in rest]
+    )
+
+
+class SentenceCaseLabels:
+    """Mix into an allauth form (before it) to give its labels and placeholders the site's
+    sentence case; allauth writes them in Title Case. Composes with any other change to
+    the same form: ``class LoginForm(SentenceCaseLabels, allauth_forms.LoginForm)``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.label:
+                field.label = sentence_case(field.label)
+            if field.widget.attrs.get("placeholder"):
+                field.widget.attrs["placeholder"] = sentence_case(field.widget.attrs["placeholder"])
+
+
+class LoginForm(SentenceCaseLabels, allauth_forms.LoginForm):
+    """allauth's login form ("Remember me"), with "Forgot your password?" as a link of its own.
+
+    allauth puts that link in the password field's help text, which makes it the
+    field's description (its aria-describedby: read out again on every visit to the
+    field) and a small target. Here the password renders with the link after it
+    (accounts/forms/login_password.html) and no description.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        password = self.fields.get("password")
+        if password is not None:
+            password.help_text = ""
+            password.template_name = "accounts/forms/login_password.html"
+
+
+class ChangePasswordForm(SentenceCaseLabels, allauth_forms.ChangePasswordForm):
+    """allauth's form ("Current password", "New password")."""
+
+
+class ResetPasswordKeyForm(SentenceCaseLabels, allauth_forms.ResetPasswordKeyForm):
+    """allauth's last step of a password reset ("New password")."""
+
+
+class SignupForm(SentenceCaseLabels, allauth_forms.SignupForm):
     """allauth's signup form (email and passwords) with the fields Lectern adds."""
 
     first_name = name_field("given-name")

@@ -18,7 +18,7 @@ def _own_profile(request) -> Profile:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile(request):
     own = _own_profile(request)
     if request.method == "POST":
@@ -65,7 +65,7 @@ def apply_to_teach(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def delete_account(request):
     # The password check counts against allauth's reauthentication limit, per user.
     refused = ratelimit.consume_or_429(request, action="reauthenticate", user=request.user)

@@ -6,14 +6,14 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from analytics import queries
 from catalog.models import Course
 from lms.lib.query_params import object_id
 
 
-@require_GET
+@require_safe
 def dashboard(request):
     """Analytics in the admin: staff see the platform, instructors their own courses."""
     if not request.user.can_author_courses:

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from catalog.access import get_visible_course
@@ -12,7 +12,7 @@ from catalog.models import Category, Course
 from lms.lib.page_cache import public_page
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @public_page
 def course_list(request, category_slug: str | None = None):
@@ -36,7 +36,7 @@ def course_list(request, category_slug: str | None = None):
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 @public_page
 def course_detail(request, slug: str):
     course = get_visible_course(request.user, slug)
@@ -53,7 +53,7 @@ def course_detail(request, slug: str):
     )
 
 
-@require_GET
+@require_safe
 @public_page
 def instructor_detail(request, pk: int):
     instructor = get_object_or_404(

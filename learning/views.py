@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from catalog.access import get_lesson_in_course, get_visible_course
 from catalog.models import Lesson
@@ -50,7 +50,7 @@ def unenroll(request, course_slug: str):
 
 # --- My learning ------------------------------------------------------------------------
 @login_required
-@require_GET
+@require_safe
 def my_learning(request):
     enrollments = sorted(
         Enrollment.objects.of(request.user)
@@ -70,7 +70,7 @@ def my_learning(request):
 
 
 @login_required
-@require_GET
+@require_safe
 def continue_course(request, course_slug: str):
     """Back to the lesson last worked on, else the first lesson.
 
@@ -126,7 +126,7 @@ def status_context(
 
 
 @login_required
-@require_GET
+@require_safe
 def lesson(request, course_slug: str, lesson_pk: int):
     """The player: five queries (user, course + "enrolled?", sections, lessons, progress)."""
     course = get_visible_course(
@@ -248,7 +248,7 @@ def toggle_complete(request, lesson_pk: int):
 
 
 # --- Free previews and video bytes ------------------------------------------------------
-@require_GET
+@require_safe
 def preview(request, course_slug: str, lesson_pk: int):
     """A free-preview lesson, playable without enrolling."""
     course = get_visible_course(request.user, course_slug)
@@ -268,7 +268,7 @@ def preview(request, course_slug: str, lesson_pk: int):
     )
 
 
-@require_http_methods(["GET", "HEAD"])
+@require_safe
 def stream(request, lesson_pk: int):
     """The video bytes, for a viewer with a valid signed URL and the right to watch.
 
@@ -291,7 +291,7 @@ def get_certificate(code: str) -> Certificate:
     return get_object_or_404(Certificate.objects.select_related("course"), code=code)
 
 
-@require_GET
+@require_safe
 def verify_certificate(request, code: str):
     """Public: anyone with the code (or the QR code) can check a certificate."""
     return render(
@@ -300,7 +300,7 @@ def verify_certificate(request, code: str):
 
 
 @login_required
-@require_GET
+@require_safe
 def certificate_pdf(request, code: str):
     """The PDF, for its owner and staff only (others get the same 404 as a wrong code)."""
     certificate = get_certificate(code)

@@ -23,6 +23,7 @@ admin.site.index_title = "Authoring and moderation"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz/", views.healthz, name="healthz"),
     path("readyz/", views.readyz, name="readyz"),
     path("accounts/", include("accounts.urls")),

@@ -1,3 +1,4 @@
+import contextlib
 import logging
 import sys
 
@@ -5,8 +6,9 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import NoReverseMatch, reverse
 from django.views import defaults
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from catalog.models import Category, Course
 from lms.lib.cache_backends import cache_is_up
@@ -16,19 +18,32 @@ from lms.lib.page_cache import public_page
 logger = logging.getLogger(__name__)
 
 
-@require_GET
+# How many courses each home section shows.
+HOME_FEATURED, HOME_POPULAR, HOME_NEWEST = 4, 8, 8
+
+
+@require_safe
 @public_page
 def home(request):
+    """Featured, Popular and New, each course in one section at most: staff's choice
+    first, then what students enrol in, then what is new; each takes what is left."""
     published = Course.objects.published().for_listing()
+    featured = list(published.filter(featured=True)[:HOME_FEATURED])
+    shown = [course.pk for course in featured]
+    popular = list(
+        published.filter(enrollment_count__gt=0)
+        .exclude(pk__in=shown)
+        .order_by("-enrollment_count", "-published_at", "-pk")[:HOME_POPULAR]
+    )
+    shown += [course.pk for course in popular]
+    newest = published.exclude(pk__in=shown).order_by("-published_at", "-pk")[:HOME_NEWEST]
     return render(
         request,
         "home.html",
         {
-            "featured": published.filter(featured=True)[:4],
-            "newest": published.order_by("-published_at", "-pk")[:8],
-            "popular": published.filter(enrollment_count__gt=0).order_by(
-                "-enrollment_count", "-published_at", "-pk"
-            )[:8],
+            "featured": featured,
+            "popular": popular,
+            "newest": newest,
             "categories": Category.objects.with_course_counts(),
         },
     )
@@ -67,7 +82,7 @@ def _health_response(checks: dict[str, str]) -> JsonResponse:
     return response
 
 
-@require_GET
+@require_safe
 def healthz(request):
     """Liveness, for load balancers: 200 while this process answers and reaches the
     database. The cache is left out on purpose: every host shares one Redis, and the site
@@ -76,10 +91,42 @@ def healthz(request):
     return _health_response({"database": _database_status()})
 
 
-@require_GET
+@require_safe
 def readyz(request):
     """Readiness, for monitors and deploy scripts: the database and the cache both answer."""
     return _health_response({"database": _database_status(), "cache": _cache_status()})
+
+
+# What search engines should not crawl: logging in and account pages, each learner's own
+# pages (My learning, the player, progress, video), certificates (they name people; their
+# owners share the links), the POST-only actions, health checks, the benchmark and the
+# admin. lms/tests/test_http_basics.py holds this against the URL permission table: every
+# page an anonymous visitor cannot open is here, every public catalog page is not.
+ROBOTS_DISALLOW = (
+    "/admin/",
+    "/accounts/",
+    "/learn/",
+    "/progress/",
+    "/video/",
+    "/certificates/",
+    "/courses/*/enrol/",
+    "/courses/*/unenrol/",
+    "/courses/*/review/",
+    "/reviews/",
+    "/healthz/",
+    "/readyz/",
+    "/bench/",
+)
+
+
+@require_safe
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    with contextlib.suppress(NoReverseMatch):  # a Sitemap line once there is a sitemap
+        lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 # Seconds a client is asked to wait when the database is away (restart, failover).

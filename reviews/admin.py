@@ -107,7 +107,7 @@ class ReviewAdmin(ModeratorsOnly, admin.ModelAdmin):
         return with_reason(
             self,
             request,
-            queryset,
+            queryset.select_related("user", "course"),  # each review is listed by name
             action="hide",
             title="Hide reviews",
             label="Reason (shown to the author)",
@@ -117,6 +117,7 @@ class ReviewAdmin(ModeratorsOnly, admin.ModelAdmin):
             apply=lambda review, reason: services.set_hidden(
                 review=review, hidden=True, by=request.user, reason=reason
             ),
+            detail=lambda review: review.text or "(rating only, no text)",
         )
 
     @admin.action(description="Unhide the selected reviews", permissions=["change"])

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from catalog.access import get_visible_course
@@ -18,7 +18,7 @@ def back_to_reviews(course):
     return redirect(reverse("catalog:course", args=[course.slug]) + "#reviews")
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @public_page
 def course_reviews(request, course_slug: str):
@@ -27,7 +27,8 @@ def course_reviews(request, course_slug: str):
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "newest"
     page = page_number(request.GET.get("page"))
     context = {"course": course, **reviews_page(request, course, sort=sort, page_number=page)}
-    if request.htmx:
+    if request.htmx:  # "More reviews": the next items replace the link
+        context["loaded_more"] = True
         return render(request, "reviews/course_reviews.html#review-items", context)
     return render(request, "reviews/review_list_page.html", context)
 

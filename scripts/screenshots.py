@@ -64,7 +64,7 @@ def main():
                         page.goto(BASE + "/accounts/login/")
                         page.get_by_label("Email").fill(account)
                         page.get_by_label("Password").fill(DEMO_PASSWORD)
-                        page.get_by_role("button", name="Sign In").click()
+                        page.get_by_role("button", name="Log in", exact=True).click()
                         page.wait_for_load_state()
                         page.close()
                     contexts[account] = context

@@ -1,5 +1,6 @@
 """Signup with a one-time code: the happy path and every way it should refuse."""
 
+import re
 import threading
 
 import pytest
@@ -279,6 +280,17 @@ def test_password_login_for_verified_user(client):
     response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     assert response.status_code == 302
     assert logged_in_user(client) == user
+
+
+def test_forgot_your_password_is_a_link_not_the_password_fields_description(client):
+    """allauth puts the reset link in the password's help text, which makes it the
+    field's aria-describedby; Lectern's login form shows it as a link of its own."""
+    page = client.get(reverse("account_login")).content.decode()
+    password = re.search(r"<input[^>]*name=\"password\"[^>]*>", page).group(0)
+    assert "aria-describedby" not in password
+    assert 'id="id_password_helptext"' not in page
+    reset = reverse("account_reset_password")
+    assert f'<p class="forgot-password"><a href="{reset}">Forgot your password?</a></p>' in page
 
 
 def test_wrong_password_is_refused(client):

@@ -44,3 +44,14 @@ def stars(average) -> str:
     """A text star bar for a 0–5 average, e.g. ★★★★☆ (the number is shown beside it)."""
     full = round(float(average or 0))
     return "★" * full + "☆" * (5 - full)
+
+
+@register.filter
+def summary(text, limit: int = 160) -> str:
+    """``text`` on one line and at most ``limit`` characters, cut at a word with "…": for a
+    page's ``<meta name="description">``, which search results show as its snippet. The
+    template escapes it like any other value."""
+    words = " ".join(str(text or "").split())
+    if len(words) <= limit:
+        return words
+    return words[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.–—") + "…"

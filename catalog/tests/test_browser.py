@@ -18,7 +18,7 @@ def test_instructor_publishes_and_a_stranger_finds_it(live_server, page, browser
     page.goto(live_server.url + "/admin/")  # the admin sends us to Lectern's login
     page.get_by_label("Email").fill(instructor.email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
     page.get_by_role("link", name="Courses", exact=True).click()
     page.get_by_role("link", name="Add course").click()

@@ -155,6 +155,15 @@ def test_script_in_search_is_shown_as_text(client, shelf):
     assert "&lt;script&gt;" in page
 
 
+def test_ratings_are_one_named_image_for_screen_readers(client, shelf):
+    """A star and a number read aloud say little, and an aria-label on a plain span is
+    ignored: a course's rating is one image with a name, in the catalog and on its page."""
+    python = Course.objects.get(title="Python basics")
+    named = 'role="img" aria-label="Rated 4.8 out of 5 by 4 students"'
+    assert named in client.get(COURSES).content.decode()
+    assert named in client.get(python.get_absolute_url()).content.decode()
+
+
 def test_full_page_and_htmx_fragment_come_from_one_view(client, shelf):
     full = client.get(COURSES, {"q": "rust"})
     fragment = client.get(COURSES, {"q": "rust"}, **HTMX)

@@ -1,6 +1,7 @@
 """My learning and the player: who sees what, what they show, and their query budgets."""
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -39,6 +40,36 @@ def test_my_learning_lists_courses_with_progress_and_completed_apart(client, stu
     page = response.content.decode()
     assert 'value="50"' in page and "1 of 2 lessons" in page
     assert reverse("learning:continue", args=[started.slug]) in page
+
+
+def test_my_learning_buttons_say_what_they_do(client, student):
+    """A finished course's button reopens it (the lesson last watched): "Revisit course",
+    not "Review", which reads as "write a review"."""
+    started = published_course(title="Started course", lessons=2)
+    finished = published_course(title="Finished course", lessons=2)
+    fresh = published_course(title="Fresh course", lessons=2)
+    for course in (started, finished, fresh):
+        services.enroll(user=student, course=course)
+    services.set_completed(user=student, lesson=started.published_lessons().first(), completed=True)
+    *_, last_watched = lessons = finished.published_lessons().order_by("order")
+    for lesson in lessons:
+        services.set_completed(user=student, lesson=lesson, completed=True)
+    client.force_login(student)
+    page = client.get(reverse("learning:my_learning")).content.decode()
+    buttons = {  # href: the link's text, hidden words included, as a screen reader says it
+        href: " ".join(re.sub(r"<[^>]+>", "", text).split())
+        for href, text in re.findall(r'<a class="button[^"]*" href="([^"]+)">(.*?)</a>', page)
+    }
+    continue_url = {
+        c: reverse("learning:continue", args=[c.slug]) for c in (started, finished, fresh)
+    }
+    assert buttons[continue_url[started]] == "Continue Started course"
+    assert buttons[continue_url[fresh]] == "Start Fresh course"
+    assert buttons[continue_url[finished]] == "Revisit course Finished course"
+    assert not [text for text in buttons.values() if text.startswith("Review")]
+    # It does what it says: back into the course, at the lesson last worked on.
+    response = client.get(continue_url[finished])
+    assert response.url == lesson_url(last_watched)
 
 
 def test_my_learning_is_personal(client, student, other_student):

@@ -87,7 +87,7 @@ def shown_on_public_pages(*models, new_rows_shown: bool = True) -> None:
 
 def _cacheable_request(request) -> bool:
     return (
-        request.method == "GET"
+        request.method in ("GET", "HEAD")  # a HEAD is the same page without the body
         and not request.user.is_authenticated
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES

@@ -170,7 +170,7 @@ def test_htmx_swapped_states_pass_axe(site, visitor):
     expect(status.get_by_role("button", name="Mark lesson as complete")).to_be_visible()
     found += check_both_widths(page, "player after marking a lesson not completed")
     status.get_by_role("button", name="Mark lesson as complete").click()
-    expect(status.get_by_role("status")).to_contain_text("You completed")
+    expect(status.locator(".completion")).to_contain_text("You completed")
     found += check_both_widths(page, "player after completing the course")
 
     catalog = visit.open(SitePage("catalog", ANONYMOUS, "/courses/"))

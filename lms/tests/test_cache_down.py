@@ -27,7 +27,7 @@ from harness import ThrowawayRedis
 pytestmark = pytest.mark.django_db
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-UNAVAILABLE = "Signing in is briefly unavailable"
+UNAVAILABLE = "Logging in is briefly unavailable"
 NEW_PASSWORD = "a-new-and-long-passphrase-42"
 NEW_PASSWORDS = {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
 

@@ -25,6 +25,7 @@ POST_ONLY = (LOGIN, NO, NO)  # a GET is refused (405) once logged in
 # lesson is a free preview, `lesson` (the second) is not.
 RULES = {
     "home": PUBLIC,
+    "robots_txt": PUBLIC,
     "healthz": PUBLIC,
     "readyz": PUBLIC,
     "catalog:courses": PUBLIC,

@@ -1,5 +1,6 @@
 """Staff deleting reviews and reports in the admin: ratings and report counts follow."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -90,3 +91,75 @@ def test_deleting_reports_in_the_admin_lowers_the_report_counts(client, staff, c
     response = delete_selected(client, ReviewReport, ReviewReport.objects.all())
     assert response.status_code == 302
     assert report_counts() == [(0, 0), (0, 0)]
+
+
+# --- The "Hide reviews" action's page ------------------------------------------------------
+def hide_page(client, reviews):
+    return client.post(
+        reverse("admin:reviews_review_changelist"),
+        {"action": "hide", "_selected_action": [review.pk for review in reviews]},
+    )
+
+
+def written(course, *texts) -> list[Review]:
+    reviews = []
+    for text in texts:
+        user = UserFactory()
+        learning.enroll(user=user, course=course)
+        reviews.append(services.save_review(user=user, course=course, rating=2, text=text)[0])
+    return reviews
+
+
+def test_hide_page_shows_the_text_of_each_selected_review(client, staff, course):
+    spam, rude, _kept = written(
+        course, "Buy <b>cheap</b> pills\nat example.com", "You are all idiots", "Lovely course"
+    )
+    (silent,) = reviewed(course, 1)
+    client.force_login(staff)
+    page = hide_page(client, [spam, rude, silent]).content.decode()
+    # What staff are about to hide, as written (escaped, line breaks kept), not only
+    # "2★ by … on …": the decision is about the words.
+    assert "Buy &lt;b&gt;cheap&lt;/b&gt; pills<br>at example.com" in page
+    assert "You are all idiots" in page
+    assert "(rating only, no text)" in page
+    assert "Lovely course" not in page  # not selected
+    assert str(spam) in page  # who wrote it, where
+
+
+def test_hide_page_has_one_heading_and_a_labelled_multi_line_reason_box(client, staff, course):
+    review = written(course, "Spam")[0]
+    client.force_login(staff)
+    page = hide_page(client, [review]).content.decode()
+    assert re.findall(r"<h1\b[^>]*>(.*?)</h1>", page) == ["Hide reviews"]
+    box = re.search(r"<textarea\b[^>]*>", page)
+    assert box and 'name="reason"' in box[0] and 'id="id_reason"' in box[0]
+    assert 'maxlength="300"' in box[0] and 'rows="' in box[0]
+    assert '<label for="id_reason">Reason (shown to the author):</label>' in page
+    assert '<input type="text" name="reason"' not in page
+
+
+@pytest.mark.parametrize("selected", [2, 20])
+def test_hide_page_query_budget(client, staff, course, selected, django_assert_max_num_queries):
+    reviews = written(course, *[f"Review {n}" for n in range(selected)])
+    client.force_login(staff)
+    with django_assert_max_num_queries(6):  # the same at 2 and 20: no query per review
+        page = hide_page(client, reviews).content.decode()
+    assert all(f"Review {n}" in page for n in range(selected))
+
+
+def test_line_breaks_typed_in_the_reason_box_become_spaces(client, staff, course):
+    review = written(course, "Spam")[0]
+    client.force_login(staff)
+    client.post(
+        reverse("admin:reviews_review_changelist"),
+        {
+            "action": "hide",
+            "_selected_action": [review.pk],
+            "apply": "1",
+            "reason": "Advertising.\r\n\r\nSee the guidelines,\r\nsection 2. ",
+        },
+    )
+    review.refresh_from_db()
+    # The reason is shown inside one sentence to the author: one line, whatever was typed.
+    assert review.is_hidden
+    assert review.hidden_reason == "Advertising. See the guidelines, section 2."

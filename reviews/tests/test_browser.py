@@ -13,7 +13,7 @@ def log_in(page, base, email):
     page.goto(base + "/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("lectern-demo-2026")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
 
 def test_review_edit_hide(live_server, page, browser):

@@ -14,6 +14,8 @@ from accounts.models import User
 from catalog.models import Category, Course, Lesson, Section, Tag
 from catalog.video import inspect_video
 from learning import services as learning
+from learning.models import Enrollment, LessonProgress
+from lms.demo_thumbnails import course_thumbnail
 from reviews import services as review_services
 from reviews.models import Review
 
@@ -198,6 +200,18 @@ DEMO_REVIEWS = [
     ),
 ]
 
+# What the demo student has done, so My learning, "Continue" and a certificate show at
+# the first login: (course, lessons watched to the end — None for all —, seconds played
+# of the next one). Loaded in this order, so the half-way course is the most recent.
+# Other courses stay untouched, for trying enrolment (the browser tests enrol the demo
+# student in Python for Absolute Beginners and complete Practical Git).
+DEMO_STUDENT = "student@lectern.test"
+DEMO_STUDENT_LEARNING = [
+    ("Composition for Photographers", 0, 0),  # enrolled, not started
+    ("Typography Essentials", None, 0),  # completed, with its certificate
+    ("Statistics Without Tears", 2, 6),  # half-way: resumes 6 s into lesson 3
+]
+
 LESSON_TITLES = ["Welcome and overview", "The core idea", "Worked example", "Practice", "Recap"]
 
 
@@ -211,7 +225,13 @@ class Command(BaseCommand):
         for age_days, spec in enumerate(reversed(COURSES)):
             with transaction.atomic():
                 created_courses += self.load_course(*spec, age_days=age_days)
+        for title, *_ in COURSES:
+            with transaction.atomic():
+                self.load_thumbnail(Course.objects.select_related("category").get(title=title))
         self.load_reviews()
+        for spec in DEMO_STUDENT_LEARNING:
+            with transaction.atomic():
+                self.load_student_learning(*spec)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {created_users} new account(s), {created_courses} new course(s)."
@@ -235,6 +255,47 @@ class Command(BaseCommand):
                 learning.enroll(user=user, course=course)
                 if not Review.objects.filter(user=user, course=course).exists():
                     review_services.save_review(user=user, course=course, rating=stars, text=text)
+
+    def load_thumbnail(self, course: Course) -> None:
+        """A generated picture for a demo course that has none (the demo's courses, and
+        those of a demo database loaded before thumbnails existed). Saved through the
+        image field, so the file follows the row like an uploaded one."""
+        if course.thumbnail:
+            return
+        image = course_thumbnail(title=course.title, category=course.category.name)
+        course.thumbnail.save(f"{course.slug}.webp", image, save=False)
+        course.save(update_fields=["thumbnail"])
+
+    def load_student_learning(self, title: str, watched: int | None, into_next: float) -> None:
+        """Enrol the demo student and play lessons through the services the player calls,
+        so rollups, activity, completion and the certificate are what a real student's
+        would be. Skipped once the student has anything in the course (an earlier run,
+        or someone trying the demo): a second run changes nothing."""
+        student = User.objects.get(email=DEMO_STUDENT)
+        course = Course.objects.get(title=title)
+        if (
+            Enrollment.objects.filter(user=student, course=course).exists()
+            or LessonProgress.objects.filter(user=student, lesson__section__course=course).exists()
+        ):
+            return
+        learning.enroll(user=student, course=course)
+        lessons = list(
+            course.published_lessons()
+            .select_related("section__course")
+            .order_by("section__order", "order")
+        )
+        played = len(lessons) if watched is None else watched
+        for lesson in lessons[:played]:
+            # One report of the whole lesson, as the player sends when a short video
+            # ends: the first report of a lesson may cover this much (services'
+            # FIRST_REPORT_SECONDS at double speed), so it is credited in full.
+            learning.record_progress(
+                user=student, lesson=lesson, position=lesson.duration, segment=(0, lesson.duration)
+            )
+        if into_next:
+            learning.record_progress(
+                user=student, lesson=lessons[played], position=into_next, segment=(0, into_next)
+            )
 
     def load_users(self) -> int:
         created = 0
