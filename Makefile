@@ -63,8 +63,8 @@ clean:
 ## lighthouse: serve the demo as production does and run Lighthouse (mobile and desktop)
 ## on the main pages; writes docs/lighthouse.md
 lighthouse: $(BIN)/.installed node_modules/.installed
-	command -v redis-server >/dev/null && test -x /usr/bin/chromium || \
-		(apt-get update -qq && apt-get install -y -qq redis-server chromium)
+	command -v redis-server >/dev/null && command -v nginx >/dev/null && test -x /usr/bin/chromium || \
+		(apt-get update -qq && apt-get install -y -qq redis-server nginx-light chromium)
 	$(BIN)/python scripts/lighthouse.py
 
 ## bench: serve with gunicorn (DEBUG=0) and load with wrk (nginx for the streaming

@@ -4,7 +4,8 @@
 
 Serves the demo the way ``make bench`` does (scripts/harness.py: gunicorn, DEBUG=0,
 WhiteNoise with compressed, hashed static files, a throwaway Redis and, when its programs
-are installed, a throwaway PostgreSQL) on a free port of 127.0.0.1; logs in as the demo
+are installed, a throwaway PostgreSQL) on a free port of 127.0.0.1, behind nginx with the
+production config (deploy/nginx.conf: static files, course pictures, gzip); logs in as the demo
 student through the login form and enrols them in the first demo course (for My learning
 and the player); then runs Lighthouse (node_modules/.bin/lighthouse, from ``npm ci``)
 with Debian's Chromium on the home page, the catalog, a course page, the player and My
@@ -17,6 +18,7 @@ page and preset, and the audits that cost points.
 
 import json
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -29,10 +31,20 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import ROOT, Site, ThrowawayPostgres, ThrowawayRedis, free_port, temporary_folder
+from harness import (
+    ROOT,
+    Site,
+    ThrowawayPostgres,
+    ThrowawayRedis,
+    free_port,
+    temporary_folder,
+    wait_for,
+)
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = "/usr/bin/chromium"
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 OUT = ROOT / "docs" / "lighthouse.md"
 STUDENT, PASSWORD = "student@lectern.test", "lectern-demo-2026"  # load_demo's
 COURSE = "python-for-absolute-beginners"  # load_demo's first course, free
@@ -169,7 +181,58 @@ def median_run(runs: list[dict]) -> dict:
     return ordered[len(ordered) // 2]
 
 
+class ProductionNginx:
+    """deploy/nginx.conf in front of the site, as in production: static files (with the
+    gzip copies collectstatic wrote) and media (course pictures) from nginx, pages
+    proxied and compressed. TLS, ports and paths are moved; each change must apply."""
+
+    def __init__(self, workdir: Path, *, upstream: int):
+        self.workdir = workdir
+        self.port, plain_port = free_port(), free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        text = "\n".join(
+            line
+            for line in NGINX_CONF.read_text().splitlines()
+            if not line.strip().startswith("ssl_certificate")
+        )
+        for old, new in (
+            ("listen 443 ssl http2;", f"listen 127.0.0.1:{self.port};"),
+            ("listen 80;", f"listen 127.0.0.1:{plain_port};"),
+            ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};"),
+            ("/srv/lectern/staticfiles/", f"{ROOT}/staticfiles/"),  # collectstatic's
+            ("/srv/lectern/", f"{workdir}/"),  # media/ and private/ (harness.Site's)
+        ):
+            if old not in text:
+                sys.exit(f"deploy/nginx.conf no longer has {old!r}: update scripts/lighthouse.py")
+            text = text.replace(old, new)
+        temp = "\n".join(f"{kind}_temp_path {workdir}/nginx-{kind};" for kind in TEMP_PATHS)
+        self.conf = workdir / "nginx.conf"
+        self.conf.write_text(
+            f"user {pwd.getpwuid(os.getuid()).pw_name};\npid {workdir}/nginx.pid;\n"
+            f"error_log {workdir}/nginx-error.log;\nevents {{ worker_connections 256; }}\n"
+            f"http {{\ninclude /etc/nginx/mime.types;\ndefault_type application/octet-stream;"
+            f"\naccess_log off;\n{temp}\n{text}\n}}\n"
+        )
+        self.command = ["nginx", "-p", str(workdir), "-c", str(self.conf)]
+
+    def start(self) -> None:
+        subprocess.run([*self.command, "-e", str(self.workdir / "nginx-error.log")], check=True)
+        wait_for(self._answers, seconds=10, what="nginx")
+
+    def _answers(self) -> bool:
+        try:
+            urllib.request.urlopen(self.base + "/healthz/", timeout=1)  # noqa: S310 (loopback)
+        except OSError:
+            return False
+        return True
+
+    def stop(self) -> None:
+        subprocess.run([*self.command, "-s", "quit"], check=False, capture_output=True)
+
+
 def main() -> None:
+    if not shutil.which("nginx"):
+        sys.exit("nginx is missing: apt-get install nginx-light")
     if not LIGHTHOUSE.exists():
         sys.exit("node_modules/.bin/lighthouse is missing: run `npm ci` (make lighthouse does)")
     if not Path(CHROMIUM).exists():
@@ -185,7 +248,7 @@ def main() -> None:
         services.append(ThrowawayRedis())
         env["REDIS_URL"] = services[-1].url
     results: dict[tuple[str, str], dict] = {}
-    site = None
+    site = nginx = None
     try:
         for service in services:
             service.start()
@@ -194,6 +257,8 @@ def main() -> None:
         site.prepare()
         site.manage("load_demo")
         site.start()
+        nginx = ProductionNginx(workdir, upstream=site.port)
+        nginx.start()
         cookie, player = sign_in_and_enrol(site.base)
         pages = [
             ("Home", "/", None),
@@ -207,7 +272,7 @@ def main() -> None:
                 print(f"Lighthouse: {name}, {preset} …", flush=True)
                 runs = [
                     run_lighthouse(
-                        site.base + path,
+                        nginx.base + path,
                         preset=preset,
                         cookie=page_cookie,
                         report=workdir / f"{len(results)}-{n}.json",
@@ -222,6 +287,8 @@ def main() -> None:
         version = result["lighthouseVersion"]
         browser = result["environment"]["hostUserAgent"]
     finally:
+        if nginx:
+            nginx.stop()
         if site:
             site.stop()
         for service in services:
@@ -240,9 +307,10 @@ def write_report(results: dict, *, version: str, browser: str, database: str) ->
         "Chromium, headless); mobile: the default preset (emulated Moto G Power, simulated "
         "slow 4G), desktop: `--preset=desktop`; each the median of "
         f"{RUNS} run{'s' if RUNS > 1 else ''} by performance score",
-        f"- Server: gunicorn, DEBUG=0, WhiteNoise, {database} and Redis on 127.0.0.1 "
-        "(scripts/harness.py, as `make bench`), the demo data; the signed-in pages as the "
-        "demo student, enrolled in the first demo course",
+        f"- Server: as in production: nginx with deploy/nginx.conf (static files and course "
+        f"pictures, gzip) in front of gunicorn (DEBUG=0, WhiteNoise), {database} and Redis, "
+        "on 127.0.0.1 (scripts/harness.py, as `make bench`); the demo data; the signed-in "
+        "pages as the demo student, enrolled in the first demo course",
         "",
         "| page | preset | performance | accessibility | best practices | SEO |",
         "|---|---|---:|---:|---:|---:|",
@@ -276,6 +344,13 @@ def write_report(results: dict, *, version: str, browser: str, database: str) ->
             "cookies on the requests it makes, but Chromium sends a `<video>`'s requests with "
             "its own cookie jar, which holds only the CSRF cookie the page set. A browser "
             "that holds the session cookie gets the video (206).",
+            "",
+        ]
+    seo_losses = " ".join(" ".join(r["losses"].get("seo", [])) for r in results.values())
+    if "blocked from indexing" in seo_losses:
+        lines += [
+            '"Page is blocked from indexing" on the signed-in pages is by design: robots.txt '
+            "disallows `/learn/` (personal pages; see `lms/views.py`).",
             "",
         ]
     lines.append("Made by `make lighthouse` (scripts/lighthouse.py).")
