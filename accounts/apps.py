@@ -19,16 +19,22 @@ class AccountsConfig(AppConfig):
     }
 
     def ready(self):
-        from allauth.account.signals import email_confirmed
+        from allauth.account.signals import email_changed, email_confirmed
 
         from accounts.permissions import sync_role_groups
-        from accounts.services import welcome_on_first_verification
+        from accounts.services import (
+            end_other_sessions_on_email_change,
+            welcome_on_first_verification,
+        )
         from lms.lib.files import follow_files_of
         from lms.lib.page_cache import shown_on_public_pages
 
         post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")
         email_confirmed.connect(
             welcome_on_first_verification, dispatch_uid="accounts.welcome_on_first_verification"
+        )
+        email_changed.connect(
+            end_other_sessions_on_email_change, dispatch_uid="accounts.end_other_sessions"
         )
         follow_files_of(self)  # avatars
         # Instructor names and avatars show on course pages; every signup creates a

@@ -1,22 +1,14 @@
 from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.headless.account import inputs as headless_inputs
 from django import forms
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts import services
 from accounts.models import Profile, User
+from accounts.signup import name_field
 from lms.lib.files import process_image
-from lms.lib.validators import no_control_characters
-
-
-def name_field(autocomplete: str) -> forms.CharField:
-    """A required first or last name: the model's length and one-line rule (names reach
-    email subjects). A plain form does not run the model's validators, so name them."""
-    return forms.CharField(
-        max_length=150,
-        validators=[no_control_characters],
-        widget=forms.TextInput(attrs={"autocomplete": autocomplete}),
-    )
 
 
 def sentence_case(text: str) -> str:
@@ -80,23 +72,8 @@ class ResetPasswordKeyForm(SentenceCaseLabels, allauth_forms.ResetPasswordKeyFor
     """allauth's last step of a password reset ("New password")."""
 
 
-class SignupForm(SentenceCaseLabels, allauth_forms.SignupForm):
-    """allauth's signup form (email and passwords) with the fields Lectern adds."""
-
-    first_name = name_field("given-name")
-    last_name = name_field("family-name")
-    wants_to_teach = forms.BooleanField(
-        required=False,
-        label="I want to teach on Lectern",
-        help_text="Staff review teaching requests; until then you have a student account.",
-    )
-
-    field_order = ["first_name", "last_name", "email", "password1", "password2", "wants_to_teach"]
-
-    def signup(self, request, user: User) -> None:
-        """Called by allauth once the user row exists (its adapter saved the names)."""
-        if self.cleaned_data.get("wants_to_teach"):
-            services.apply_to_teach(user=user)
+class SavesOnceForItsAddress:
+    """For allauth's signup forms (the web page's and the app API's input)."""
 
     def try_save(self, request):
         """Create the account, or answer as for a taken address if another signup just took it.
@@ -118,13 +95,58 @@ class SignupForm(SentenceCaseLabels, allauth_forms.SignupForm):
             return super().try_save(request)
 
 
+class SignupForm(SentenceCaseLabels, SavesOnceForItsAddress, allauth_forms.SignupForm):
+    """allauth's signup page: email and passwords, and the fields Lectern adds to every
+    signup (accounts.signup.SignupFields, allauth's ACCOUNT_SIGNUP_FORM_CLASS)."""
+
+    field_order = ["first_name", "last_name", "email", "password1", "password2", "wants_to_teach"]
+
+
+class AppSignupInput(SavesOnceForItsAddress, headless_inputs.SignupInput):
+    """allauth's signup input for apps: the same fields and checks as the page.
+
+    allauth checks an app's password without the account it is for, so a password like
+    the email address would pass; the page checks it against the address, and so does this.
+    """
+
+    def clean_password(self):
+        return self.cleaned_data["password"]  # checked in clean(), with the address
+
+    def clean(self):
+        cleaned_data = super().clean()
+        password = cleaned_data.get("password")
+        if password:
+            would_be = User(email=cleaned_data.get("email") or "")
+            try:
+                get_account_adapter().clean_password(password, user=would_be)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned_data
+
+
+def processed_avatar(upload):
+    """An uploaded avatar checked by content and re-encoded (``process_image``), or None
+    when nothing was uploaded. The profile page and the API's avatar upload use it."""
+    if not upload:
+        return None
+    return process_image(
+        upload,
+        max_bytes=settings.AVATAR_MAX_BYTES,
+        max_side=settings.AVATAR_MAX_SIDE,
+        box=(settings.AVATAR_SIZE, settings.AVATAR_SIZE),
+    )
+
+
+AVATAR_HELP = "A JPEG, PNG, WebP or GIF image; it is cropped to a square."
+
+
 class ProfileForm(forms.ModelForm):
     first_name = name_field("given-name")
     last_name = name_field("family-name")
     avatar_upload = forms.FileField(
         label="New avatar",
         required=False,
-        help_text="A JPEG, PNG, WebP or GIF image; it is cropped to a square.",
+        help_text=AVATAR_HELP,
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}
         ),
@@ -162,15 +184,7 @@ class ProfileForm(forms.ModelForm):
             del self.fields["remove_avatar"]
 
     def clean_avatar_upload(self):
-        upload = self.cleaned_data.get("avatar_upload")
-        if not upload:
-            return None
-        return process_image(
-            upload,
-            max_bytes=settings.AVATAR_MAX_BYTES,
-            max_side=settings.AVATAR_MAX_SIDE,
-            box=(settings.AVATAR_SIZE, settings.AVATAR_SIZE),
-        )
+        return processed_avatar(self.cleaned_data.get("avatar_upload"))
 
     def save(self, commit=True):
         profile = super().save(commit=False)
@@ -183,6 +197,15 @@ class ProfileForm(forms.ModelForm):
             remove_avatar=self.cleaned_data.get("remove_avatar", False),
         )
         return profile
+
+
+class AvatarForm(forms.Form):
+    """A new avatar on its own (the API's upload); the same checks as the profile page's."""
+
+    avatar = forms.FileField(help_text=AVATAR_HELP)
+
+    def clean_avatar(self):
+        return processed_avatar(self.cleaned_data["avatar"])
 
 
 class TeachingApplicationForm(forms.Form):

@@ -1,5 +1,7 @@
 """Account workflows that touch several models or have several callers."""
 
+from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
+from allauth.usersessions.models import UserSession
 from django.contrib.auth import logout
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -14,9 +16,17 @@ def update_profile(*, profile: Profile, avatar=None, remove_avatar: bool = False
     with transaction.atomic():
         profile.user.save(update_fields=["first_name", "last_name"])
         profile.save(update_fields=["display_name", "about", "date_of_birth", "gender", "phone"])
+        if avatar is not None or remove_avatar:
+            change_avatar(profile=profile, avatar=avatar)
+
+
+def change_avatar(*, profile: Profile, avatar=None) -> None:
+    """Store ``avatar`` (an image ``forms.processed_avatar`` made) or, with None, remove
+    the avatar. The old file goes once this commits; the new one if it rolls back."""
+    with transaction.atomic():
         if avatar is not None:
             profile.replace_avatar(avatar)
-        elif remove_avatar:
+        else:
             profile.remove_avatar()
 
 
@@ -96,3 +106,15 @@ def welcome_on_first_verification(sender, request, email_address, **kwargs) -> N
                 "profile_url": absolute(reverse("accounts:profile")),
             },
         )
+
+
+def end_other_sessions_on_email_change(sender, request, user, **kwargs) -> None:
+    """allauth's email_changed receiver: every other session of the account ends.
+
+    Whoever controls the new address controls the account from now on, so a session
+    (a browser, or an app's tokens, which live on a session) opened before the change
+    does not outlive it; the session that made the change stays signed in.
+    """
+    current = request.session.session_key if request is not None else None
+    others = UserSession.objects.filter(user_id=user.pk).exclude(session_key=current)
+    get_usersessions_adapter().end_sessions(list(others))

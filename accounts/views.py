@@ -1,6 +1,9 @@
+import json
 from functools import wraps
 
 from allauth.core import ratelimit
+from allauth.headless import app_settings as headless_settings
+from allauth.headless.account import views as headless_views
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import ProtectedError
@@ -9,7 +12,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
-from accounts.forms import DeleteAccountForm, ProfileForm, TeachingApplicationForm
+from accounts.forms import (
+    AppSignupInput,
+    DeleteAccountForm,
+    ProfileForm,
+    TeachingApplicationForm,
+)
 from accounts.models import InstructorApplication, Profile
 
 
@@ -120,3 +128,32 @@ def explain_unusable_code(view):
         return response
 
     return wrapped
+
+
+# allauth's endpoints for apps that Lectern adjusts; lms/urls.py serves them at allauth's
+# own paths, ahead of the rest of allauth's.
+class AppSignupView(headless_views.SignupView):
+    """Signup with Lectern's input: the page's extra fields (allauth adds those itself),
+    the page's password checks, and its answer when a concurrent signup takes the address
+    first (AppSignupInput)."""
+
+    input_class = {"POST": AppSignupInput}
+
+
+class AppChangePasswordView(headless_views.ChangePasswordView):
+    """Changing the password keeps the app signed in, as on the web, with new tokens.
+
+    Django gives the session a new key when its password changes (other sessions end,
+    this one stays), and an app's tokens name their session's key: allauth's answer would
+    leave the app with dead tokens and no new ones. The answer carries new ones, as after
+    a login (``meta.access_token``, ``meta.refresh_token``).
+    """
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200 and request.user.is_authenticated:
+            tokens = headless_settings.TOKEN_STRATEGY.create_access_token_payload(request)
+            body = json.loads(response.content)
+            body.setdefault("meta", {}).update(tokens or {})
+            response.content = json.dumps(body).encode()
+        return response

@@ -4,6 +4,7 @@ Each returns what ``user`` may see or raises ``Http404`` (a thing the caller may
 does not exist for them), in the query the page needs.
 """
 
+from django.core.validators import slug_re
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -13,8 +14,11 @@ from catalog.models import Course, Lesson
 def get_visible_course(user, slug: str, **annotations) -> Course:
     """The course at ``slug`` if ``user`` may see it (drafts: owner and staff), else 404.
 
-    ``annotations`` ride along in the same query (the player asks "enrolled?" so).
+    ``annotations`` ride along in the same query (the player asks "enrolled?" so). A
+    slug that is no slug (the API takes any text; a NUL fails PostgreSQL) is a 404 too.
     """
+    if not slug_re.match(slug):
+        raise Http404("No such course.")
     course = get_object_or_404(
         Course.objects.select_related("category", "instructor__profile").annotate(**annotations),
         slug=slug,

@@ -1,9 +1,20 @@
-"""Who may watch and who may learn a lesson: the rules every learning URL goes through."""
+"""Who may watch and who may learn a lesson: the rules every learning URL goes through.
 
+The web views and the JSON API (``learning/api.py``) load what they show through the
+getters here, so both answer the same situations the same way.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
-from catalog.models import Course, Lesson
-from learning.models import Enrollment
+from catalog.access import get_lesson_in_course, get_visible_course
+from catalog.models import Course, Lesson, Section
+from learning.models import Certificate, Enrollment, LessonProgress
 
 
 def is_enrolled(user, course: Course) -> bool:
@@ -62,3 +73,102 @@ def can_watch(user, lesson: Lesson, *, enrolled: bool | None = None) -> bool:
     if lesson.is_free_preview:
         return True
     return is_enrolled(user, course) if enrolled is None else enrolled
+
+
+# --- Getters -------------------------------------------------------------------------------
+class WatchRefused(PermissionDenied):
+    """The course is visible, but this lesson is not for this viewer (not enrolled)."""
+
+    def __init__(self, message: str, *, course: Course):
+        super().__init__(message)
+        self.course = course
+
+
+@dataclass
+class Player:
+    """What the player shows for one lesson: the course, its published curriculum, the
+    lesson, and the viewer's progress in the course (when it is recorded)."""
+
+    course: Course
+    sections: list[Section]
+    lessons: list[Lesson]  # published, in curriculum order
+    current: Lesson
+    learning: bool  # the viewer's progress counts (enrolled, published lesson)
+    progress: LessonProgress | None  # the current lesson's ("watched" deferred)
+    completed_ids: set[int]  # completed published lessons
+
+    def _index(self) -> int | None:
+        return next((i for i, item in enumerate(self.lessons) if item.pk == self.current.pk), None)
+
+    @property
+    def previous(self) -> Lesson | None:
+        index = self._index()
+        return self.lessons[index - 1] if index else None
+
+    @property
+    def next(self) -> Lesson | None:
+        index = self._index()
+        return (
+            self.lessons[index + 1] if index is not None and index + 1 < len(self.lessons) else None
+        )
+
+
+def get_player(user, course_slug: str, lesson_pk: int) -> Player:
+    """The player for ``lesson_pk`` in the course at ``course_slug``: five queries (course
+    with "enrolled?", sections, lessons, the viewer's progress rows in the course).
+
+    404 if the course is not visible to ``user`` or the lesson is not in it; WatchRefused
+    if ``user`` may not watch it (not enrolled, and no free preview).
+    """
+    course = get_visible_course(user, course_slug, viewer_enrolled=enrolled_in(user))
+    sections = list(course.curriculum())
+    ordered = [item for section in sections for item in section.published_lessons]
+    current = next((item for item in ordered if item.pk == lesson_pk), None)
+    if current is None:  # unpublished: only its instructor and staff may open it
+        current = get_lesson_in_course(course, lesson_pk)
+    # (A lesson from the curriculum already knows its section, and the section its course.)
+    if not can_watch(user, current, enrolled=course.viewer_enrolled):
+        raise WatchRefused("Enrol in the course to watch its lessons.", course=course)
+    learning = can_learn(user, current, enrolled=course.viewer_enrolled)
+    # Every progress row of this course at once: the current lesson's and the ticks.
+    rows = (
+        LessonProgress.objects.filter(user=user, lesson__section__course=course).defer("watched")
+        if learning
+        else []
+    )
+    published_ids = {item.pk for item in ordered}
+    return Player(
+        course=course,
+        sections=sections,
+        lessons=ordered,
+        current=current,
+        learning=learning,
+        progress=next((row for row in rows if row.lesson_id == current.pk), None),
+        completed_ids={
+            row.lesson_id for row in rows if row.completed_at and row.lesson_id in published_ids
+        },
+    )
+
+
+def get_learnable_lesson(user, lesson_pk: int) -> Lesson:
+    """A lesson whose progress ``user`` may save, with its course and "enrolled?", in one
+    query. 404 if its course is not visible to ``user`` (a draft of someone else's);
+    PermissionDenied if it is, but ``user`` does not learn the lesson."""
+    current = get_object_or_404(lessons_with_enrollment(user), pk=lesson_pk)
+    if not current.section.course.is_visible_to(user):
+        raise Http404("No such lesson.")
+    if not can_learn(user, current, enrolled=current.enrolled):
+        raise PermissionDenied("Enrol in the course to save progress in its lessons.")
+    return current
+
+
+# What a code can be (``new_certificate_code``: URL-safe base64, the column's 32 at most).
+# Anything else is no code, and never reaches the database: PostgreSQL refuses a NUL.
+CERTIFICATE_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def get_certificate(code: str) -> Certificate:
+    """A certificate by its public code (with its course), else 404."""
+    if not CERTIFICATE_CODE.fullmatch(code):
+        raise Http404("No such certificate.")
+    return get_object_or_404(Certificate.objects.select_related("course"), code=code)

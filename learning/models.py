@@ -39,6 +39,30 @@ def last_activity_subquery():
     return Subquery(latest)
 
 
+def continue_lesson_subquery(*, user=None, course_ref="course"):
+    """The lesson "Continue" opens, as an annotation: the published lesson of the course
+    the user last worked on, else the course's first published lesson (None without any).
+
+    ``user``: a user's pk, or None for the outer query's ``user`` (enrolment lists).
+    """
+    course = OuterRef(course_ref)
+    last = (
+        LessonProgress.objects.filter(
+            user=OuterRef("user") if user is None else user,
+            lesson__section__course=course,
+            lesson__is_published=True,
+        )
+        .order_by("-updated_at")
+        .values("lesson_id")[:1]
+    )
+    first = (
+        Lesson.objects.filter(section__course=course, is_published=True)
+        .order_by("section__order", "order")
+        .values("pk")[:1]
+    )
+    return Coalesce(Subquery(last), Subquery(first), output_field=models.BigIntegerField())
+
+
 def percent(done: int, total: int) -> int:
     """Completed ÷ total as a whole percentage: 0 for an empty course, never above 100."""
     if not total:
@@ -56,6 +80,11 @@ class EnrollmentQuerySet(models.QuerySet):
         return self.annotate(
             done=completed_lessons_subquery(), last_activity=last_activity_subquery()
         )
+
+    def recent_first(self):
+        """*My learning*'s order: the latest activity (or enrolment) first. Needs
+        ``with_progress()``."""
+        return self.order_by(Coalesce("last_activity", "created_at").desc(), "-created_at", "-pk")
 
 
 class Enrollment(models.Model):

@@ -107,6 +107,19 @@ class ProgressResult:
     course_completed_now: bool = False
     credited: tuple[float, float] | None = None  # the part of a reported segment counted
 
+    def report(self) -> dict:
+        """The answer to a progress report (the player's JSON and the API's)."""
+        return {
+            "position": self.progress.position,
+            "watched_seconds": round(self.progress.watched_seconds, 1),
+            # The part of the reported segment that counted: real playback gets all of
+            # it; a burst faster than the fastest playback speed only what that allows.
+            "credited": self.credited,
+            "completed": self.progress.is_complete,
+            "completed_now": self.lesson_completed_now,
+            "course_completed_now": self.course_completed_now,
+        }
+
 
 def record_progress(
     *, user, lesson: Lesson, position: float, segment: tuple[float, float] | None = None
@@ -114,18 +127,23 @@ def record_progress(
     """Save the playback position and add a played segment to the watched union.
 
     The caller has checked that the user may learn this lesson. Raises ValidationError
-    (and saves nothing) for positions or segments outside the video. A segment longer
+    (and saves nothing; keyed by the field: ``position``, ``start``, ``end``) for
+    positions or segments outside the video. A segment longer
     than real playback could have produced since the previous one is credited only in
     part (``credit_segment``); ``ProgressResult.credited`` says what was.
     """
     duration = float(lesson.duration or 0)
     limit = duration + 1  # players report a fraction past the last frame
     if not 0 <= position <= limit:
-        raise ValidationError("The position is outside the video.")
+        raise ValidationError({"position": "The position is outside the video."})
     if segment is not None:
         start, end = segment
-        if not (0 <= start <= end <= limit):
-            raise ValidationError("The watched segment is outside the video.")
+        if not 0 <= start <= limit:
+            raise ValidationError({"start": "The watched segment is outside the video."})
+        if not start <= end:
+            raise ValidationError({"end": "The watched segment ends before it starts."})
+        if not end <= limit:
+            raise ValidationError({"end": "The watched segment is outside the video."})
     credited = None
 
     def change(progress: LessonProgress) -> None:

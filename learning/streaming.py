@@ -1,7 +1,10 @@
 """Protected video delivery: signed, short-lived URLs and HTTP Range responses.
 
 The player's <video> points at ``learning:stream`` with a signature bound to the viewer
-and the lesson; the view checks the signature and the entitlement, then either serves
+and the lesson (``?t=``: valid only with the viewer's own browser session). Apps have no
+session cookie: the API hands out ``?app=`` URLs that name their viewer and the API
+sign-in they were made for, valid while that sign-in lasts (``app_stream_url``). The view
+checks the signature and the entitlement, then either serves
 the bytes itself (Range support: seeking works), or hands off to nginx with
 ``X-Accel-Redirect``, or redirects to a short-lived signed S3 URL (``VIDEO_DELIVERY``).
 """
@@ -9,13 +12,18 @@ the bytes itself (Range support: seeking works), or hands off to nginx with
 import mimetypes
 import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 
+from lms.lib.api import token_session_user
+
 SIGNING_SALT = "lectern.learning.stream"
+# A different salt: a browser's ?t= token can never pass as an app's, nor the reverse.
+APP_SIGNING_SALT = "lectern.learning.stream.app"
 CHUNK = 64 * 1024
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -38,6 +46,44 @@ def signature_is_valid(token: str, *, user, lesson_pk: int) -> bool:
     except signing.BadSignature:  # tampered or expired (SignatureExpired is a subclass)
         return False
     return value == f"{viewer_key(user)}:{lesson_pk}"
+
+
+def app_stream_url(*, user, lesson, session_id: str) -> str:
+    """A URL for ``lesson``'s video that plays without cookies (for apps), for a few
+    minutes, as ``user``: with the same rights as ``user``, checked at every request,
+    and only while ``user`` stays signed in to the API session ``session_id`` (the access
+    token's ``sid``: logging out, a password change or ending the session ends the URL).
+    """
+    token = signing.dumps([user.pk, lesson.pk, session_id], salt=APP_SIGNING_SALT)
+    return reverse("learning:stream", args=[lesson.pk]) + "?" + urlencode({"app": token})
+
+
+def app_viewer(token: str, *, lesson_pk: int):
+    """The user an app's URL was made for, if it is for this lesson, unexpired and
+    untampered, and its API sign-in is still live; else None."""
+    try:
+        user_pk, signed_lesson_pk, session_id = signing.loads(
+            token, salt=APP_SIGNING_SALT, max_age=settings.VIDEO_URL_MAX_AGE
+        )
+    except (signing.BadSignature, TypeError, ValueError):  # tampered, expired, malformed
+        return None
+    if signed_lesson_pk != lesson_pk or not isinstance(session_id, str):
+        return None
+    user = token_session_user(session_id)
+    return user if user is not None and user.pk == user_pk else None
+
+
+def viewer(request, *, lesson_pk: int):
+    """Who is watching through this request's link, or None when the link is not valid.
+
+    ``?app=``: the user an app's URL names (no cookie needed). ``?t=``: the browser's
+    signed-in user (or the anonymous visitor), if the link was signed for them.
+    """
+    if "app" in request.GET:
+        return app_viewer(request.GET["app"], lesson_pk=lesson_pk)
+    if signature_is_valid(request.GET.get("t", ""), user=request.user, lesson_pk=lesson_pk):
+        return request.user
+    return None
 
 
 @dataclass(frozen=True)

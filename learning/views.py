@@ -8,11 +8,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.access import get_lesson_in_course, get_visible_course
-from catalog.models import Lesson
 from learning import services, streaming
-from learning.access import can_learn, can_watch, enrolled_in, lessons_with_enrollment
+from learning.access import (
+    WatchRefused,
+    can_watch,
+    enrolled_in,
+    get_certificate,
+    get_learnable_lesson,
+    get_player,
+    lessons_with_enrollment,
+)
 from learning.certificates import render_pdf
-from learning.models import Certificate, Enrollment, LessonProgress, percent
+from learning.models import (
+    Certificate,
+    Enrollment,
+    LessonProgress,
+    continue_lesson_subquery,
+    percent,
+)
 from lms.lib.emails import absolute
 
 
@@ -52,12 +65,11 @@ def unenroll(request, course_slug: str):
 @login_required
 @require_safe
 def my_learning(request):
-    enrollments = sorted(
+    enrollments = list(
         Enrollment.objects.of(request.user)
         .select_related("course__instructor__profile", "course__category")
-        .with_progress(),
-        key=lambda e: e.last_activity or e.created_at,
-        reverse=True,  # the most recent first
+        .with_progress()
+        .recent_first()
     )
     in_progress = [e for e in enrollments if e.progress_percent < 100]
     completed = [e for e in enrollments if e.progress_percent >= 100]
@@ -79,21 +91,15 @@ def continue_course(request, course_slug: str):
     even when the first lesson is a free preview.
     """
     course = get_visible_course(
-        request.user, course_slug, viewer_enrolled=enrolled_in(request.user)
+        request.user,
+        course_slug,
+        viewer_enrolled=enrolled_in(request.user),
+        continue_lesson_id=continue_lesson_subquery(user=request.user.pk, course_ref="pk"),
     )
     if not (course.viewer_enrolled or course.is_editable_by(request.user)):
         messages.info(request, "Enrol in the course to watch its lessons.")
         return redirect(course)
-    published = course.published_lessons()
-    last = (
-        LessonProgress.objects.filter(user=request.user, lesson__in=published)
-        .order_by("-updated_at")
-        .values_list("lesson_id", flat=True)
-        .first()
-    )
-    lesson_pk = (
-        last or published.order_by("section__order", "order").values_list("pk", flat=True).first()
-    )
+    lesson_pk = course.continue_lesson_id
     if lesson_pk is None:
         messages.info(request, "This course has no lessons yet.")
         return redirect(course)
@@ -129,51 +135,30 @@ def status_context(
 @require_safe
 def lesson(request, course_slug: str, lesson_pk: int):
     """The player: five queries (user, course + "enrolled?", sections, lessons, progress)."""
-    course = get_visible_course(
-        request.user, course_slug, viewer_enrolled=enrolled_in(request.user)
-    )
-    sections = list(course.curriculum())
-    ordered = [item for section in sections for item in section.published_lessons]
-    current = next((item for item in ordered if item.pk == lesson_pk), None)
-    if current is None:  # unpublished: only its instructor and staff may open it
-        current = get_lesson_in_course(course, lesson_pk)
-    # (A lesson from the curriculum already knows its section, and the section its course.)
-    if not can_watch(request.user, current, enrolled=course.viewer_enrolled):
-        messages.info(request, "Enrol in the course to watch its lessons.")
-        return redirect(course)
-    learning = can_learn(request.user, current, enrolled=course.viewer_enrolled)
-    # Every progress row of this course at once: the current lesson's and the ticks.
-    rows = (
-        LessonProgress.objects.filter(user=request.user, lesson__section__course=course).defer(
-            "watched"
-        )
-        if learning
-        else []
-    )
-    progress = next((row for row in rows if row.lesson_id == current.pk), None)
-    published_ids = {item.pk for item in ordered}
-    completed_ids = {
-        row.lesson_id for row in rows if row.completed_at and row.lesson_id in published_ids
-    }
+    try:
+        player = get_player(request.user, course_slug, lesson_pk)
+    except WatchRefused as refusal:
+        messages.info(request, str(refusal))
+        return redirect(refusal.course)
+    course, current = player.course, player.current
     status_only = bool(request.htmx) and request.htmx.target == "lesson-status"
     status = status_context(
         course=course,
         lesson=current,
-        progress=progress,
-        done=len(completed_ids),
-        learning=learning,
+        progress=player.progress,
+        done=len(player.completed_ids),
+        learning=player.learning,
         user=request.user,
         oob=status_only,
     )
     if status_only:
         return render(request, "learning/lesson.html#lesson-status", status)
-    index = next((i for i, item in enumerate(ordered) if item.pk == current.pk), None)
     context = {
         **status,
-        "sections": sections,
-        "completed_ids": completed_ids,
-        "previous": ordered[index - 1] if index else None,
-        "next": ordered[index + 1] if index is not None and index + 1 < len(ordered) else None,
+        "sections": player.sections,
+        "completed_ids": player.completed_ids,
+        "previous": player.previous,
+        "next": player.next,
         "video_url": streaming.stream_url(user=request.user, lesson=current)
         if current.video
         else "",
@@ -181,19 +166,11 @@ def lesson(request, course_slug: str, lesson_pk: int):
     return render(request, "learning/lesson.html", context)
 
 
-def _learnable_lesson(request, lesson_pk: int) -> Lesson:
-    """The lesson, with whether the user is enrolled, in one query; 403 unless learnable."""
-    current = get_object_or_404(lessons_with_enrollment(request.user), pk=lesson_pk)
-    if not can_learn(request.user, current, enrolled=current.enrolled):
-        raise PermissionDenied("Enrol in the course to save progress in its lessons.")
-    return current
-
-
 @login_required
 @require_POST
 def save_progress(request, lesson_pk: int):
     """Position and played segment from the player (fetch/sendBeacon, every few seconds)."""
-    current = _learnable_lesson(request, lesson_pk)
+    current = get_learnable_lesson(request.user, lesson_pk)
     try:
         data = (
             json.loads(request.body) if request.content_type == "application/json" else request.POST
@@ -209,25 +186,14 @@ def save_progress(request, lesson_pk: int):
         return HttpResponseBadRequest("Send a numeric position (and optionally start and end).")
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
-    return JsonResponse(
-        {
-            "position": result.progress.position,
-            "watched_seconds": round(result.progress.watched_seconds, 1),
-            # The part of the reported segment that counted: real playback gets all of
-            # it; a burst faster than the fastest playback speed only what that allows.
-            "credited": result.credited,
-            "completed": result.progress.is_complete,
-            "completed_now": result.lesson_completed_now,
-            "course_completed_now": result.course_completed_now,
-        }
-    )
+    return JsonResponse(result.report())
 
 
 @login_required
 @require_POST
 def toggle_complete(request, lesson_pk: int):
     """The "mark complete" button and its undo; HTMX swaps the status block."""
-    current = _learnable_lesson(request, lesson_pk)
+    current = get_learnable_lesson(request.user, lesson_pk)
     completed = request.POST.get("completed") == "1"
     result = services.set_completed(user=request.user, lesson=current, completed=completed)
     course = current.section.course
@@ -275,22 +241,18 @@ def stream(request, lesson_pk: int):
     The signature is checked first (a forged or expired link costs no lesson query);
     the lesson and "enrolled?" then come in one query.
     """
-    token = request.GET.get("t", "")
-    if not streaming.signature_is_valid(token, user=request.user, lesson_pk=lesson_pk):
+    viewer = streaming.viewer(request, lesson_pk=lesson_pk)
+    if viewer is None:
         raise PermissionDenied("This video link has expired or is not yours. Reload the page.")
-    current = get_object_or_404(lessons_with_enrollment(request.user), pk=lesson_pk)
+    current = get_object_or_404(lessons_with_enrollment(viewer), pk=lesson_pk)
     if not current.video:
         raise Http404("This lesson has no video.")
-    if not can_watch(request.user, current, enrolled=current.enrolled):
+    if not can_watch(viewer, current, enrolled=current.enrolled):
         raise PermissionDenied("Enrol in the course to watch this lesson.")
     return streaming.video_response(request, current.video)
 
 
 # --- Certificates ----------------------------------------------------------------------
-def get_certificate(code: str) -> Certificate:
-    return get_object_or_404(Certificate.objects.select_related("course"), code=code)
-
-
 @require_safe
 def verify_certificate(request, code: str):
     """Public: anyone with the code (or the QR code) can check a certificate."""

@@ -5,13 +5,14 @@ cache there keeps one copy of the rate limits, the page cache and the cached ses
 process; in-process tasks send emails inside the request. Both are the defaults that
 make ``make run`` need no services, so they are refused here rather than in settings.py.
 ``VIDEO_DELIVERY=s3`` with videos on local disk fails on every video, in any mode.
+A long-lived API access token is only a warning: it works, but is a risk.
 
 They are normal checks (not only ``--deploy``): ``manage.py check``, ``migrate`` and
 every other command refuse to run, and the web unit runs ``check`` before gunicorn.
 """
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 from django.utils.module_loading import import_string
 
 ONE_PROCESS_CACHES = (
@@ -89,3 +90,25 @@ def video_delivery_matches_storage(app_configs, **kwargs) -> list[Error]:
             )
         ]
     return []
+
+
+# An access token is checked against its session on every request (stateful validation),
+# so logout and password changes end it at once; a stolen one is still usable until it
+# expires wherever it is replayed, so it should live minutes, not hours.
+ACCESS_TOKEN_SECONDS_MAX = 3600
+
+
+@register("lectern")
+def api_access_tokens_are_short_lived(app_configs, **kwargs) -> list[Warning]:
+    seconds = settings.HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN
+    if seconds <= ACCESS_TOKEN_SECONDS_MAX:
+        return []
+    return [
+        Warning(
+            f"JWT_ACCESS_TOKEN_SECONDS={seconds}: API access tokens would live more than "
+            f"{ACCESS_TOKEN_SECONDS_MAX // 60} minutes; a leaked one stays usable that long.",
+            hint="Keep access tokens short (the default is 300 s); apps renew them with "
+            "their refresh token (JWT_REFRESH_TOKEN_SECONDS, 14 days by default).",
+            id="lms.W001",
+        )
+    ]

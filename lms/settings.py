@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from lms.lib.jwt_keys import load_private_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -43,6 +45,10 @@ INSTALLED_APPS = [
     "template_partials",
     "allauth",
     "allauth.account",
+    "allauth.headless",  # the token API's sign-up, login, refresh and logout (/api/v1/auth/)
+    "allauth.usersessions",  # a user's sessions, listed and ended through the API
+    "corsheaders",
+    "ninja",  # serves the API docs page from our static files (no CDN)
     "django_tasks",
     "django_tasks_db",
     "accounts",
@@ -56,6 +62,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware; only answers origins listed in CORS_ALLOWED_ORIGINS.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -67,6 +75,11 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Refuses sign-in, codes and emails while the cache (their rate limits) is down.
     "accounts.middleware.SignInNeedsRateLimitsMiddleware",
+    # Parses multipart PUT bodies under /api/ (Django only parses POST's): the avatar.
+    "lms.lib.api.put_files_middleware",
+    # allauth's API errors (/api/v1/auth/) in the API's problem shape, allauth's JSON kept.
+    # Last, so the headers the others add reach the problems it makes.
+    "accounts.middleware.AuthApiProblemsMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -141,7 +154,10 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_FORMS = {  # allauth's forms with Lectern's fields and sentence-case labels
+# The fields Lectern adds to signup (names, "I want to teach"): allauth puts them in the
+# web page's form and in the API's signup input alike.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.signup.SignupFields"
+ACCOUNT_FORMS = {  # allauth's forms with Lectern's checks and sentence-case labels
     "signup": "accounts.forms.SignupForm",
     "login": "accounts.forms.LoginForm",
     "change_password": "accounts.forms.ChangePasswordForm",
@@ -272,6 +288,43 @@ CATALOG_PAGE_SIZE = 12
 # Anonymous catalog pages are cached whole for this long (0 turns it off); any catalog
 # change invalidates them at once (lms.lib.page_cache), so this bounds how stale what
 # changes without one may be: enrolment counts, helpful votes, instructors' names.
+# --- Token API for apps (allauth headless, JWT) ------------------------------------
+# Apps sign in through /api/v1/auth/app/v1/... and get a short-lived access token and a
+# refresh token that rotates on every use; tokens are tied to a server-side session
+# (stateful validation), so logout, a password change or deleting the account ends them.
+HEADLESS_CLIENTS = ("app",)
+HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.jwt.JWTTokenStrategy"
+HEADLESS_JWT_ALGORITHM = "RS256"
+HEADLESS_JWT_PRIVATE_KEY = load_private_key(
+    pem=env.str("JWT_PRIVATE_KEY", default=""),
+    file=env.str("JWT_PRIVATE_KEY_FILE", default=""),
+    debug=DEBUG,
+    dev_path=BASE_DIR / ".jwt-dev-key.pem",
+)
+HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = env.int("JWT_ACCESS_TOKEN_SECONDS", default=300)
+HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = env.int("JWT_REFRESH_TOKEN_SECONDS", default=14 * 24 * 3600)
+HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
+HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = True
+HEADLESS_SERVE_SPECIFICATION = False  # ours is /api/v1/openapi.json; auth is in the README
+# Browser apps on other origins (none by default): e.g. https://app.example.com
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+# The token, JSON bodies, and the headers allauth's code steps take (the session of a
+# pending signup, login or reset; a code checked by GET).
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "x-session-token",
+    "x-email-verification-key",
+    "x-password-reset-key",
+)
+CORS_EXPOSE_HEADERS = ("retry-after",)  # 429s and 503s say when to try again
+API_PAGE_SIZE_MAX = 100
+# The API's file upload is a PUT (the avatar): lms.lib.api.put_files_middleware parses it,
+# so ninja needs no middleware of its own for any method.
+NINJA_FIX_REQUEST_FILES_METHODS = set()
+
 PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=60)
 REVIEWS_PAGE_SIZE = 10
 FILE_UPLOAD_PERMISSIONS = 0o640

@@ -1,15 +1,18 @@
 from allauth.account import views as allauth_views
 from allauth.account.decorators import secure_admin_login
+from allauth.headless.constants import Client as HeadlessClient
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.shortcuts import redirect
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.http import require_safe
 
-from accounts.views import explain_unusable_code
+from accounts.views import AppChangePasswordView, AppSignupView, explain_unusable_code
 from analytics import views as analytics_views
 from lms import views
+from lms.api import api
+from lms.api import not_found as api_not_found
 
 # The admin logs in through allauth: its rate limits and verified emails apply there too.
 # Django's own login form would still check any account's password for a signed-in staff
@@ -47,6 +50,21 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("learning.urls")),
     path("", include("reviews.urls")),
+    # The token API: allauth's headless auth for apps, then Lectern's own endpoints.
+    # Two of allauth's endpoints for apps, adjusted (accounts/views.py), in their place.
+    path(
+        "api/v1/auth/app/v1/auth/signup",
+        AppSignupView.as_api_view(client=HeadlessClient.APP),
+        name="api_auth_signup",
+    ),
+    path(
+        "api/v1/auth/app/v1/account/password/change",
+        AppChangePasswordView.as_api_view(client=HeadlessClient.APP),
+        name="api_auth_change_password",
+    ),
+    path("api/v1/auth/", include("allauth.headless.urls")),
+    path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("admin/dashboard/", admin.site.admin_view(analytics_views.dashboard), name="dashboard"),
     path("admin/", admin.site.urls),
 ]

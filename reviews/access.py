@@ -15,6 +15,18 @@ from reviews.models import HelpfulVote, Review, ReviewReport
 SORTS = {"newest": "Newest first", "helpful": "Most helpful"}
 
 
+def course_review_rows(user, course, *, sort: str):
+    """The reviews of ``course`` the course page lists for ``user``, in its order (the
+    viewer's own first), with their authors and, for a signed-in viewer, ``marked_helpful``
+    (did they mark it?). The page and the API's list both read this."""
+    queryset = Review.objects.filter(course=course).for_page(viewer=user, sort=sort)
+    if user.is_authenticated:
+        queryset = queryset.annotate(
+            marked_helpful=Exists(HelpfulVote.objects.filter(review=OuterRef("pk"), user=user))
+        )
+    return queryset
+
+
 def reviews_page(request, course, *, sort: str, page_number: int) -> dict:
     """One page of a course's reviews (the viewer's own first), in one query.
 
@@ -23,13 +35,7 @@ def reviews_page(request, course, *, sort: str, page_number: int) -> dict:
     1 to ``MAX_PAGE`` (``lms.lib.query_params.page_number``); the last offers no next.
     """
     size = settings.REVIEWS_PAGE_SIZE
-    queryset = Review.objects.filter(course=course).for_page(viewer=request.user, sort=sort)
-    if request.user.is_authenticated:
-        queryset = queryset.annotate(
-            marked_helpful=Exists(
-                HelpfulVote.objects.filter(review=OuterRef("pk"), user=request.user)
-            )
-        )
+    queryset = course_review_rows(request.user, course, sort=sort)
     offset = (page_number - 1) * size
     rows = list(queryset[offset : offset + size + 1])
     return {
@@ -53,4 +59,21 @@ def get_review(user, pk: int) -> Review:
     )
     if not review.course.is_visible_to(user):
         raise Http404("No such review.")
+    return review
+
+
+def get_own_review(user, course) -> Review:
+    """``user``'s review of ``course`` (hidden or not: its author always sees it), else 404.
+
+    The caller has loaded ``course`` through ``catalog.access.get_visible_course``.
+    """
+    review = (
+        Review.objects.shown_to(user)
+        .select_related("user__profile")
+        .filter(user=user, course=course)
+        .first()
+    )
+    if review is None:
+        raise Http404("You have not reviewed this course.")
+    review.course = course
     return review

@@ -43,15 +43,27 @@ def refresh_course_rating(course: Course) -> None:
     )
 
 
+def review_refusal(user, course: Course, *, enrolled: bool | None = None) -> str | None:
+    """Why ``user`` may not review ``course``, or None when they may: enrolled students
+    other than its instructor. The course page's form, the API and ``save_review`` ask here.
+
+    Pass ``enrolled`` when the caller already knows it (saves a query).
+    """
+    if not (is_enrolled(user, course) if enrolled is None else enrolled):
+        return "Only students enrolled in this course can review it."
+    if course.instructor_id == user.pk:
+        return "You cannot review your own course."
+    return None
+
+
 def save_review(*, user, course: Course, rating: int, text: str = "") -> tuple[Review, bool]:
     """Create the user's review of ``course``, or edit it: one per student and course.
 
     Only enrolled students may review. Returns (review, created).
     """
-    if not is_enrolled(user, course):
-        raise ReviewRefused("Only students enrolled in this course can review it.")
-    if course.instructor_id == user.pk:
-        raise ReviewRefused("You cannot review your own course.")
+    refusal = review_refusal(user, course)
+    if refusal:
+        raise ReviewRefused(refusal)
     if not 1 <= int(rating) <= 5:
         raise ValidationError("Choose a rating from 1 to 5 stars.")
     with transaction.atomic():
@@ -113,22 +125,49 @@ def delete_report(*, report: ReviewReport) -> bool:
     return bool(deleted)
 
 
-def toggle_helpful(*, review: Review, user) -> bool:
-    """Mark a review helpful, or take the mark back. Returns whether it is marked now."""
+def _check_voter(review: Review, user) -> None:
     if review.user_id == user.pk:
         raise ReviewRefused("You cannot vote on your own review.")
+
+
+def _add_vote(review: Review, user) -> None:
+    """Count ``user``'s mark once (inside the caller's transaction)."""
+    try:
+        with transaction.atomic():
+            HelpfulVote.objects.create(review=review, user=user)
+    except IntegrityError:  # a double click or a concurrent request already counted it
+        return
+    Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
+
+
+def _remove_vote(review: Review, user) -> bool:
+    """Take ``user``'s mark back; False if there was none (inside the caller's transaction)."""
+    deleted, _ = HelpfulVote.objects.filter(review=review, user=user).delete()
+    if deleted:
+        Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") - 1)
+    return bool(deleted)
+
+
+def toggle_helpful(*, review: Review, user) -> bool:
+    """Mark a review helpful, or take the mark back (the page's button). Returns whether
+    it is marked now."""
+    _check_voter(review, user)
     with transaction.atomic():
-        deleted, _ = HelpfulVote.objects.filter(review=review, user=user).delete()
-        if deleted:
-            Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") - 1)
+        if _remove_vote(review, user):
             return False
-        try:
-            with transaction.atomic():
-                HelpfulVote.objects.create(review=review, user=user)
-        except IntegrityError:  # a double click already counted it
-            return True
-        Review.objects.filter(pk=review.pk).update(helpful_count=F("helpful_count") + 1)
+        _add_vote(review, user)
     return True
+
+
+def set_helpful(*, review: Review, user, helpful: bool) -> None:
+    """Mark a review helpful or take the mark back, whatever it was (the API's PUT-like
+    POST and DELETE): a repeated request changes nothing and counts once."""
+    _check_voter(review, user)
+    with transaction.atomic():
+        if helpful:
+            _add_vote(review, user)
+        else:
+            _remove_vote(review, user)
 
 
 def save_reply(*, review: Review, user, text: str) -> None:

@@ -65,7 +65,8 @@ end
 
 def lua_for(kind: str, prep: dict, sessions: list[dict] | None = None, video: int = 0) -> str:
     rows = "\n".join(
-        f'students[{i + 1}] = {{session="{s["session"]}", video="{video_of(s, video)}"}}'
+        f'students[{i + 1}] = {{session="{s["session"]}", access="{s.get("access", "")}", '
+        f'video="{video_of(s, video)}"}}'
         for i, s in enumerate(sessions or prep["students"])
     )
     if kind == "progress":
@@ -76,6 +77,16 @@ def lua_for(kind: str, prep: dict, sessions: list[dict] | None = None, video: in
             '  local body = string.format(\'{"position": %d, "start": %d, "end": %d}\', '
             "pos, pos - 1, pos)\n"
             f'  return wrk.format("POST", "{prep["progress"]}", headers, body)'
+        )
+    elif kind == "api-progress":  # the same report from an app: a bearer token, no cookie
+        extra = (
+            'headers["Cookie"] = nil\n'
+            '  headers["Authorization"] = "Bearer " .. s.access\n'
+            '  headers["Content-Type"] = "application/json"\n'
+            f"  local pos = (n % {max(int(prep['duration']) - 2, 1)}) + 1\n"
+            '  local body = string.format(\'{"position": %d, "start": %d, "end": %d}\', '
+            "pos, pos - 1, pos)\n"
+            f'  return wrk.format("POST", "{prep["api_progress"]}", headers, body)'
         )
     elif kind == "video":
         extra = 'return wrk.format("GET", s.video, headers)'
@@ -204,6 +215,8 @@ def main() -> None:
         env["REDIS_URL"] = services[-1].url
     for service in services:
         service.start()
+    # API tokens are minted once, before the scenarios: they must outlast the whole run.
+    env["JWT_ACCESS_TOKEN_SECONDS"] = "3600"  # noqa: S105 (a lifetime, not a secret)
     site = Site(workdir, port=free_port(), workers=WORKERS, env=env)
     print(f"Preparing the database ({site.database}) in {workdir} …", flush=True)
     site.prepare()
@@ -234,6 +247,19 @@ def main() -> None:
             base,
             prep["progress"],
             lua_for("progress", prep),
+        )
+        scenario(
+            results,
+            "API: course list, search + filter (anonymous)",
+            base,
+            "/api/v1/courses?q=python&price=free&sort=rating",
+        )
+        scenario(
+            results,
+            "API: progress report (50 students, JWT)",
+            base,
+            prep["api_progress"],
+            lua_for("api-progress", prep),
         )
         scenario(
             results,

@@ -22,6 +22,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from lms.lib.jwt_keys import dev_key_file  # noqa: E402  (after ROOT is importable)
 
 
 def machine() -> str:
@@ -79,6 +83,8 @@ class Site:
             # database, and no worker sends them (the email backend would drop them).
             "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
             "LOG_LEVEL": "WARNING",
+            # DEBUG=0 needs a key to sign API tokens: the development one will do here.
+            "JWT_PRIVATE_KEY_FILE": str(dev_key_file()),
             **(env or {}),
         }
         self.env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'site.sqlite3'}")

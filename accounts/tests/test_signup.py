@@ -14,7 +14,13 @@ from django.urls import reverse
 
 from accounts.models import InstructorApplication, User
 from accounts.tests.factories import PASSWORD, UserFactory
-from accounts.tests.helpers import UNUSABLE_CODE, after_seconds, emails_to, last_code
+from accounts.tests.helpers import (
+    UNUSABLE_CODE,
+    after_seconds,
+    emails_to,
+    in_the_race_window,
+    last_code,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -148,31 +154,6 @@ def test_signup_with_a_registered_email_looks_the_same(client):
 
 
 # --- Two signups for one new address --------------------------------------------------
-class InTheRaceWindow:
-    """A password validator that runs ``action`` while allauth checks the password.
-
-    allauth checks that the address is free, then the password, then saves the user:
-    whatever ``action`` does happens after the first check and before the save, as when
-    another signup for the same address is saved in between.
-    """
-
-    def __init__(self, action):
-        self.action = action
-
-    def validate(self, password, user=None):
-        self.action()
-
-    def get_help_text(self):
-        return ""
-
-
-def in_the_race_window(settings, action):
-    settings.AUTH_PASSWORD_VALIDATORS = [
-        *settings.AUTH_PASSWORD_VALIDATORS,
-        {"NAME": f"{__name__}.InTheRaceWindow", "OPTIONS": {"action": action}},
-    ]
-
-
 def test_a_signup_that_loses_the_race_for_its_address_gets_the_taken_address_answer(
     client, settings
 ):

@@ -91,6 +91,8 @@ def _cacheable_request(request) -> bool:
         and not request.user.is_authenticated
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
+        # An API call with a token is answered for that caller (or refused): never cached.
+        and "HTTP_AUTHORIZATION" not in request.META
     )
 
 
@@ -114,7 +116,7 @@ def public_page(view):
         if version is not None and stored is not None and stored[0] == version:
             _, content, content_type, _ = stored
             response = HttpResponse(content, content_type=content_type)
-            response["Vary"] = "Cookie, HX-Request"
+            response["Vary"] = "Cookie, HX-Request, Authorization"
             response["X-Page-Cache"] = "hit"
             return response
         response = view(request, *args, **kwargs)

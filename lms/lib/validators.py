@@ -8,6 +8,11 @@ from django.core.exceptions import ValidationError
 # the Unicode line and paragraph separators, which also end a line.
 _NOT_ONE_LINE = {"Cc", "Zl", "Zp"}
 
+# The characters the rule refuses as a regular expression, for the API's JSON Schemas
+# (``"not": {"pattern": ...}``): a character class that Python's, JavaScript's and Rust's
+# regex engines read alike (lms/tests/test_single_line_text.py checks every code point).
+CONTROL_CHARACTER_PATTERN = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+
 
 def no_control_characters(value: str) -> None:
     """Refuse line breaks and other control characters in a single-line field.

@@ -12,10 +12,11 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.cache import cache
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from accounts.middleware import SIGN_IN_VIEWS
 from accounts.models import User
+from accounts.tests.api_client import ApiClient, login_tokens
 from accounts.tests.factories import PASSWORD, UserFactory
 from accounts.tests.helpers import last_code
 from catalog.tests.factories import published_course
@@ -177,6 +178,104 @@ def test_every_allauth_page_is_refused_or_takes_no_credential():
     assert allauth_names - set(SIGN_IN_VIEWS) == set(takes_no_credential)
     for name in SIGN_IN_VIEWS:
         reverse(name)  # no stale names
+
+
+# --- The same for apps: allauth's endpoints under /api/v1/auth/app/v1/ ---------------------
+NEW_PASSWORD = "a-new-and-long-passphrase-42"
+HEADLESS = "headless:app:account:"
+
+# (url name, method, signed in?, JSON body or a GET's headers) for "someone@example.com"
+REFUSED_API_CALLS = [
+    (f"{HEADLESS}login", "post", False, {"email": "someone@example.com", "password": PASSWORD}),
+    ("api_auth_signup", "post", False, {**SIGNUP, "password": NEW_PASSWORD}),
+    (f"{HEADLESS}request_login_code", "post", False, {"email": "someone@example.com"}),
+    (f"{HEADLESS}resend_login_code", "post", False, {}),
+    (f"{HEADLESS}confirm_login_code", "post", False, A_CODE),
+    (f"{HEADLESS}verify_email", "post", False, {"key": "AAAA-AAAA"}),
+    (f"{HEADLESS}verify_email", "get", False, {"HTTP_X_EMAIL_VERIFICATION_KEY": "AAAA-AAAA"}),
+    (f"{HEADLESS}resend_email_verification_code", "post", False, {}),
+    (f"{HEADLESS}verify_phone", "post", False, {"code": "123456"}),
+    (f"{HEADLESS}resend_phone_verification_code", "post", False, {}),
+    (f"{HEADLESS}request_password_reset", "post", False, {"email": "someone@example.com"}),
+    (f"{HEADLESS}reset_password", "post", False, {"key": "AAAA-AAAA", "password": NEW_PASSWORD}),
+    (f"{HEADLESS}reset_password", "get", False, {"HTTP_X_PASSWORD_RESET_KEY": "AAAA-AAAA"}),
+    (f"{HEADLESS}reauthenticate", "post", True, {"password": PASSWORD}),
+    (
+        "api_auth_change_password",
+        "post",
+        True,
+        {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    ),
+    (f"{HEADLESS}manage_email", "post", True, {"email": "second@example.com"}),
+    (f"{HEADLESS}manage_email", "put", True, {"email": "someone@example.com"}),  # resend
+    (f"{HEADLESS}manage_phone", "post", True, {"phone": "+441234567890"}),
+]
+
+
+@pytest.mark.parametrize(
+    "name, method, signed_in, data",
+    REFUSED_API_CALLS,
+    ids=[f"{name.split(':')[-1]}-{method}" for name, method, _, _ in REFUSED_API_CALLS],
+)
+def test_sign_in_and_email_endpoints_for_apps_fail_closed_while_redis_is_down(
+    settings, name, method, signed_in, data
+):
+    user = UserFactory(email="someone@example.com")
+    token = login_tokens(user)["access_token"] if signed_in else None
+    mail.outbox.clear()
+    settings.CACHES = DOWN
+    password_before = User.objects.get(pk=user.pk).password
+    client = ApiClient(token=token)
+    if method == "get":
+        response = client.get(reverse(name), **data)
+    else:
+        response = getattr(client, method)(reverse(name), data)
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Retry-After"]
+    body = response.json()
+    assert (body["status"], body["title"]) == (503, "Service Unavailable")
+    assert "briefly unavailable" in body["detail"]
+    assert "access_token" not in body.get("meta", {})
+    assert mail.outbox == []
+    assert User.objects.get(pk=user.pk).password == password_before
+    assert not User.objects.filter(email="newcomer@example.com").exists()
+    assert list(EmailAddress.objects.values_list("email", flat=True)) == [user.email]
+    if token:
+        assert ApiClient(token=token).get("/api/v1/me").status_code == 200
+
+
+def test_apps_stay_signed_in_while_redis_is_down(settings):
+    """Tokens are checked against the session in the database; refreshing takes a signed
+    token that allauth counts no attempts for, so neither needs the cache."""
+    tokens = login_tokens(UserFactory())
+    settings.CACHES = DOWN
+    assert ApiClient(token=tokens["access_token"]).get("/api/v1/me").status_code == 200
+    response = ApiClient().post(
+        "/api/v1/auth/app/v1/tokens/refresh", {"refresh_token": tokens["refresh_token"]}
+    )
+    assert response.status_code == 200
+
+
+def test_every_auth_endpoint_for_apps_is_refused_or_takes_no_credential():
+    """A new allauth endpoint for apps must be put in SIGN_IN_VIEWS (and exercised in
+    REFUSED_API_CALLS) or here, with the reason."""
+    from lms.tests.test_url_permissions import url_names
+
+    takes_no_credential = {
+        "headless:app:config": "reads the settings apps need",
+        f"{HEADLESS}current_session": "shows the session; DELETE signs out",
+        "headless:app:usersessions:sessions": "lists or ends one's own sessions",
+        "headless:app:tokens:refresh": "a signed refresh token, not guessable: allauth "
+        "counts no attempts for it, and apps must keep working without the cache",
+    }
+    api_names = {n for n in url_names() if n.startswith(("headless:", "api_auth_"))}
+    assert api_names - set(SIGN_IN_VIEWS) == set(takes_no_credential)
+    # Each listed endpoint is tried above: by its name, or (two of allauth's that Lectern
+    # serves in their place, lms/urls.py) by the name its path resolves to.
+    tried = {name for name, *_ in REFUSED_API_CALLS}
+    for name in api_names & SIGN_IN_VIEWS:
+        assert resolve(reverse(name)).view_name in tried, name
 
 
 def test_sign_in_works_again_once_redis_answers(client, settings):

@@ -2,7 +2,7 @@
 a system check error, so ``manage.py check``, ``migrate`` and the web unit's start refuse."""
 
 import pytest
-from django.core.checks import ERROR, run_checks
+from django.core.checks import ERROR, WARNING, run_checks
 
 LOCAL_MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 NO_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
@@ -86,3 +86,15 @@ def test_every_problem_is_reported_at_once(production):
     production.TASKS = IMMEDIATE
     production.VIDEO_DELIVERY = "s3"
     assert lectern_errors() == {"lms.E001", "lms.E002", "lms.E003"}
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_long_lived_api_access_tokens_are_warned_about(production, debug):
+    production.DEBUG = debug
+    production.HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = 3600
+    assert run_checks(tags=["lectern"]) == []
+    production.HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = 3601
+    (message,) = run_checks(tags=["lectern"])
+    assert (message.id, message.level) == ("lms.W001", WARNING)
+    assert "JWT_ACCESS_TOKEN_SECONDS=3601" in message.msg
+    assert lectern_errors() == set()  # a warning: the site still starts

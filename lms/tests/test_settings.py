@@ -18,6 +18,8 @@ PRODUCTION_ENV = {
     "SITE_URL": "https://lectern.example.com",
     "REDIS_URL": "redis://cache.invalid:6379/0",  # checks never connect
     "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+    # The development key (settings made it when the suite started): any RSA key will do.
+    "JWT_PRIVATE_KEY_FILE": str(ROOT / ".jwt-dev-key.pem"),
 }
 
 
@@ -46,6 +48,29 @@ def test_production_refuses_the_default_secret_key():
     result = manage("check", env_overrides=env_without_key)
     assert result.returncode != 0
     assert "DEBUG=0 needs SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_token_signing_key(tmp_path):
+    without_key = {k: v for k, v in PRODUCTION_ENV.items() if k != "JWT_PRIVATE_KEY_FILE"}
+    result = manage("check", env_overrides=without_key, without=("JWT_PRIVATE_KEY",))
+    assert result.returncode != 0
+    assert "DEBUG=0 needs JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE" in result.stderr
+
+    not_a_key = tmp_path / "key.pem"
+    not_a_key.write_text("-----BEGIN PRIVATE KEY-----\nnonsense\n-----END PRIVATE KEY-----\n")
+    bad_key = {**PRODUCTION_ENV, "JWT_PRIVATE_KEY_FILE": str(not_a_key)}
+    result = manage("check", env_overrides=bad_key)
+    assert result.returncode != 0
+    assert "JWT_PRIVATE_KEY_FILE is not an unencrypted PEM private key" in result.stderr
+
+
+def test_token_lifetimes_come_from_the_environment():
+    long_lived = {**PRODUCTION_ENV, "JWT_ACCESS_TOKEN_SECONDS": "7200"}
+    result = manage("check", "--fail-level", "WARNING", env_overrides=long_lived)
+    assert result.returncode != 0
+    assert "lms.W001" in result.stderr and "JWT_ACCESS_TOKEN_SECONDS=7200" in result.stderr
+    assert settings.HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN == 300  # the defaults
+    assert settings.HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN == 14 * 24 * 3600
 
 
 def test_production_refuses_to_start_on_one_process_settings():

@@ -68,3 +68,21 @@ def test_the_exempt_typed_fields_refuse_line_breaks_by_their_own_validators():
         user_model._meta.get_field("email").run_validators("a@example.com\r\nBcc: b@example.com")
     with pytest.raises(ValidationError):
         profile_model._meta.get_field("phone").run_validators("+44 20\r\nBcc: x")
+
+
+def test_the_apis_pattern_refuses_exactly_what_the_rule_refuses():
+    """The API's schemas state the rule as a character class: it must match exactly the
+    characters the validator refuses, every code point of them."""
+    import re
+    import sys
+
+    from lms.lib.validators import CONTROL_CHARACTER_PATTERN
+
+    pattern = re.compile(CONTROL_CHARACTER_PATTERN)
+    for code in range(sys.maxunicode + 1):
+        try:
+            no_control_characters(chr(code))
+            refused = False
+        except ValidationError:
+            refused = True
+        assert (pattern.search(chr(code)) is not None) == refused, hex(code)

@@ -56,9 +56,13 @@ RULES = {
     "dashboard": (LOGIN, LOGIN, OK),  # admin login for non-staff; instructors: own numbers
     "bench_ok": PUBLIC,  # only when BENCHMARK_ENDPOINTS=1
 }
-# allauth's own pages (login, signup, reset, email management) are decided by allauth:
-# the public ones are public, the account ones need login. Listed by prefix.
-ALLAUTH_PREFIX = "account_"
+# allauth's own pages (login, signup, reset, email management, the session list) and its
+# headless endpoints for apps (and the two Lectern serves in their place, "api_auth_") are
+# decided by allauth: the public ones are public, the account ones need login (or a token).
+# Listed by prefix. The JSON API ("api:") has its own table over every endpoint and six
+# actors: lms/tests/test_api_permissions.py.
+ALLAUTH_PREFIX = ("account_", "usersessions_", "headless:", "api_auth_")
+API_PREFIX = "api:"
 
 
 def url_names(resolver=None, namespace=""):
@@ -136,7 +140,7 @@ def test_every_url_has_a_decision():
     undecided = [
         name
         for name in set(url_names())
-        if name not in RULES and not name.startswith(("admin:", ALLAUTH_PREFIX))
+        if name not in RULES and not name.startswith(("admin:", API_PREFIX, *ALLAUTH_PREFIX))
     ]
     assert undecided == [], f"add these URLs to RULES with who may open them: {undecided}"
 

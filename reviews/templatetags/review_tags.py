@@ -5,6 +5,7 @@ from django import template
 from learning.access import enrollment_for
 from reviews.access import reviews_page
 from reviews.forms import ReviewForm
+from reviews.services import review_refusal
 
 register = template.Library()
 
@@ -16,8 +17,10 @@ def course_reviews(context, course):
     own = next((r for r in page["reviews"] if r.user_id == request.user.pk), None)
     can_review = (
         request.user.is_authenticated
-        and course.instructor_id != request.user.pk
-        and enrollment_for(request, course) is not None
+        and review_refusal(
+            request.user, course, enrolled=enrollment_for(request, course) is not None
+        )
+        is None
     )
     return {
         **page,

@@ -5,9 +5,9 @@ files (--video-mb) and prints live session keys.
 
 Creates (idempotently) the demo data and N benchmark students enrolled in the first
 free demo course (or, with --no-enroll, in nothing: the load test enrols them through the
-site), logs each in (a real session), and prints JSON: their session cookies, a CSRF
-secret, the progress URL, a signed video URL per student, the free courses with their
-lessons, and a staff session for the dashboard.
+site), logs each in (a real session), and prints JSON: their session cookies and API
+access tokens, a CSRF secret, the progress URLs (page and API), a signed video URL per
+student, the free courses with their lessons, and a staff session for the dashboard.
 """
 
 import json
@@ -27,6 +27,14 @@ from catalog.models import Course, Lesson
 from learning import services, streaming
 
 BENCH_PREFIX = "bench-student-"
+
+
+def api_access_token(user, session_key: str) -> str:
+    """An API access token on ``user``'s session, as allauth's headless login issues one."""
+    from allauth.headless.tokens.strategies.jwt.internal import create_access_token
+
+    session = import_string(settings.SESSION_ENGINE + ".SessionStore")(session_key)
+    return create_access_token(user, session, {})
 
 
 def logged_in_session(user) -> str:
@@ -81,10 +89,12 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             if enroll:
                 services.enroll(user=user, course=course)
+            session_key = logged_in_session(user)
             people.append(
                 {
                     "email": user.email,
-                    "session": logged_in_session(user),
+                    "session": session_key,
+                    "access": api_access_token(user, session_key),
                     "videos": [streaming.stream_url(user=user, lesson=v) for v in sized],
                 }
             )
@@ -108,6 +118,7 @@ class Command(BaseCommand):
                 {
                     "csrf": csrf_secret,
                     "progress": reverse("learning:progress", args=[lesson.pk]),
+                    "api_progress": f"/api/v1/lessons/{lesson.pk}/progress",
                     "duration": lesson.duration,
                     "videos": [{"bytes": v.video.size, "name": v.video.name} for v in sized],
                     "course": reverse("catalog:course", args=[course.slug]),
