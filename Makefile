@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 3
 
-.PHONY: run test lint serve setup clean migrations-reversible bench loadtest loadtest-short
+.PHONY: run test lint serve setup clean migrations-reversible bench loadtest loadtest-short lighthouse
 
 # Create the virtualenv and install the runtime dependencies (again only when
 # requirements.txt changes).
@@ -18,6 +18,14 @@ $(BIN)/.installed: requirements.txt
 
 $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# The front-end checking tools, pinned in package-lock.json: axe-core (accessibility, in
+# the browser tests), vnu-jar (the Nu HTML checker) and Lighthouse (`make lighthouse`).
+# --ignore-scripts: vnu-jar's postinstall would fetch a Java runtime from outside the
+# registry; the machine's own Java (default-jre-headless) runs vnu.jar.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
 
 ## setup: install, migrate, collect static files, load the demo data (idempotent)
@@ -46,11 +54,18 @@ migrations-reversible: $(BIN)/.installed
 	$(BIN)/python scripts/check_migrations.py
 
 ## test: install the test tools, lint, then run the whole suite (browser tests included)
-test: lint migrations-reversible
+test: lint migrations-reversible node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles test-results
+	rm -rf $(VENV) staticfiles test-results node_modules
+
+## lighthouse: serve the demo as production does and run Lighthouse (mobile and desktop)
+## on the main pages; writes docs/lighthouse.md
+lighthouse: $(BIN)/.installed node_modules/.installed
+	command -v redis-server >/dev/null && command -v nginx >/dev/null && test -x /usr/bin/chromium || \
+		(apt-get update -qq && apt-get install -y -qq redis-server nginx-light chromium)
+	$(BIN)/python scripts/lighthouse.py
 
 ## bench: serve with gunicorn (DEBUG=0) and load with wrk (nginx for the streaming
 ## comparison); writes docs/benchmarks/latest.md and latest.png

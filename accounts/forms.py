@@ -35,25 +35,37 @@ class SentenceCaseLabels:
                 field.widget.attrs["placeholder"] = sentence_case(field.widget.attrs["placeholder"])
 
 
-class LoginForm(SentenceCaseLabels, allauth_forms.LoginForm):
-    """allauth's login form ("Remember me"), with "Forgot your password?" as a link of its own.
+class ResetLinkBesidePassword:
+    """\"Forgot your password?\" as a link of its own after the password field.
 
-    allauth puts that link in the password field's help text, which makes it the
-    field's description (its aria-describedby: read out again on every visit to the
-    field) and a small target. Here the password renders with the link after it
+    allauth puts that link in the password field's help text (the login form's password,
+    the change-password form's current password), which makes it the field's description
+    (its aria-describedby: read out again on every visit to the field) and a small
+    target. Here the field renders with the link after it
     (accounts/forms/login_password.html) and no description.
     """
 
+    reset_link_after = "password"  # the field the link follows
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        password = self.fields.get("password")
+        password = self.fields.get(self.reset_link_after)
         if password is not None:
             password.help_text = ""
             password.template_name = "accounts/forms/login_password.html"
 
 
-class ChangePasswordForm(SentenceCaseLabels, allauth_forms.ChangePasswordForm):
-    """allauth's form ("Current password", "New password")."""
+class LoginForm(SentenceCaseLabels, ResetLinkBesidePassword, allauth_forms.LoginForm):
+    """allauth's login form ("Remember me"), the reset link beside the password."""
+
+
+class ChangePasswordForm(
+    SentenceCaseLabels, ResetLinkBesidePassword, allauth_forms.ChangePasswordForm
+):
+    """allauth's form ("Current password", "New password"), the reset link beside the
+    current password."""
+
+    reset_link_after = "oldpassword"
 
 
 class ResetPasswordKeyForm(SentenceCaseLabels, allauth_forms.ResetPasswordKeyForm):

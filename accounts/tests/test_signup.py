@@ -274,6 +274,15 @@ def test_forgot_your_password_is_a_link_not_the_password_fields_description(clie
     assert f'<p class="forgot-password"><a href="{reset}">Forgot your password?</a></p>' in page
 
 
+def test_change_password_shows_the_reset_link_the_same_way(client, student):
+    client.force_login(student)
+    page = client.get(reverse("account_change_password")).content.decode()
+    current = re.search(r"<input[^>]*name=\"oldpassword\"[^>]*>", page).group(0)
+    assert "aria-describedby" not in current
+    reset = reverse("account_reset_password")
+    assert f'<p class="forgot-password"><a href="{reset}">Forgot your password?</a></p>' in page
+
+
 def test_wrong_password_is_refused(client):
     user = UserFactory()
     response = client.post(reverse("account_login"), {"login": user.email, "password": "nope"})
