@@ -21,6 +21,9 @@ from catalog.models import Course, Lesson, Tag
 from catalog.tests.factories import CategoryFactory, LessonFactory, SectionFactory
 from learning import services as learning
 from learning.models import Certificate
+from payments import services as payments
+from payments.models import Order
+from payments.money import to_minor
 from reviews import services as reviews
 
 ANONYMOUS, STUDENT, STAFF = "anonymous", "student", "staff"
@@ -60,6 +63,8 @@ class Site:
     lesson: Lesson | None = None  # the lesson of ``course`` the student is on
     locked: Lesson | None = None  # a lesson of ``paid`` that is no free preview
     certificate: Certificate | None = None
+    order: Order | None = None  # the student's pending order for ``paid`` (test provider)
+    bought: Order | None = None  # the student's paid order for another paid course
 
 
 def course_with_lessons(*, title, category, instructor, sections, price="0", featured=False):
@@ -148,6 +153,21 @@ def build_site() -> Site:
         learning.enroll(user=learner, course=site.course)
         review, _ = reviews.save_review(user=learner, course=site.course, rating=rating, text=text)
     reviews.save_reply(review=review, user=instructor, text="Thank you: a practice set is coming.")
+
+    # Buying: a paid order for one course, and a checkout under way for ``paid``.
+    bought = course_with_lessons(
+        title="SQL for Analysts", category=data, instructor=instructor, sections=["Queries"]
+    )
+    bought.price = Decimal("19.00")
+    bought.save(update_fields=["price"])
+    site.bought = payments.start_checkout(user=student, course=bought)
+    payments.settle_paid(
+        order=site.bought,
+        amount_minor=to_minor(site.bought.amount, site.bought.currency),
+        currency=site.bought.currency,
+        reference=site.bought.provider_ref,
+    )
+    site.order = payments.start_checkout(user=student, course=site.paid)
     return site
 
 
@@ -228,6 +248,13 @@ def site_pages(site: Site) -> list[SitePage]:
         SitePage("email addresses", STUDENT, reverse("account_email")),
         SitePage("change password", STUDENT, reverse("account_change_password")),
         SitePage("log out", STUDENT, reverse("account_logout")),
+        # Buying a course (the built-in test provider)
+        SitePage("checkout", STUDENT, reverse("payments:checkout", args=[site.paid.slug])),
+        SitePage("test payment", STUDENT, reverse("payments:pay", args=[site.order.pk])),
+        SitePage("payment processing", STUDENT, reverse("payments:return", args=[site.order.pk])),
+        SitePage("payment done", STUDENT, reverse("payments:return", args=[site.bought.pk])),
+        SitePage("orders", STUDENT, reverse("payments:orders")),
+        SitePage("receipt", STUDENT, reverse("payments:order", args=[site.bought.pk])),
         # Staff
         SitePage("analytics dashboard", STAFF, reverse("dashboard")),
     ]
