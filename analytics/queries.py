@@ -6,14 +6,18 @@ aggregation, subqueries); the page costs the same dozen queries whatever the dat
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDate
+from django.conf import settings
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import Profile, User
 from catalog.models import Category, Course, Lesson, of_editable_courses
 from learning.models import ActivityDay, Certificate, Enrollment
+from payments.models import ZERO, Order
+from payments.money import quantize
 from reviews.models import Review
 
 PERIODS = {"7": 7, "30": 30, "90": 90}
@@ -58,6 +62,7 @@ def parse_period(params) -> Period:
 class Series:
     label: str
     values: dict[date, float] = field(default_factory=dict)
+    money: bool = False  # Decimal amounts in settings.CURRENCY
 
     def points(self, period: Period) -> list[tuple[date, float]]:
         return [(day, self.values.get(day, 0)) for day in period.days]
@@ -123,6 +128,7 @@ def trends(user, period: Period) -> dict:
     )
     series["reviews"] = Series("Reviews", {day: n for day, n, _ in review_rows})
     stars = sum(s for _, _, s in review_rows)
+    series.update(revenue(user, period))
     totals = {key: s.total for key, s in series.items()}
     # Distinct over the whole period (not the sum of daily distinct counts).
     totals["active"] = (
@@ -135,12 +141,82 @@ def trends(user, period: Period) -> dict:
     return {"series": series, "totals": totals, "average_rating": rating}
 
 
+def _orders(user):
+    """Orders of the user's courses in the site's currency (amounts are never summed
+    across currencies)."""
+    return of_editable_courses(Order.objects.filter(currency=settings.CURRENCY), user, "course")
+
+
+def revenue(user, period: Period) -> dict[str, Series]:
+    """Gross (orders paid in the period, by ``paid_at``, refunded since or not), refunds
+    (by ``refunded_at``) and net per day, as Decimals, in one query: the two grouped
+    queries' rows in a UNION. Pending, failed and canceled orders count nothing."""
+    start, end = period.range
+    orders = _orders(user)
+
+    def per_day(date_field, kind, statuses):
+        return (
+            orders.filter(
+                status__in=statuses, **{f"{date_field}__gte": start, f"{date_field}__lt": end}
+            )
+            .annotate(day=TruncDate(date_field), kind=Value(kind))
+            .values("day", "kind")
+            .annotate(total=Sum("amount"))
+            .order_by()
+            .values_list("kind", "day", "total")
+        )
+
+    rows = per_day("paid_at", "gross", [Order.Status.PAID, Order.Status.REFUNDED]).union(
+        per_day("refunded_at", "refunds", [Order.Status.REFUNDED]), all=True
+    )
+    values = {"gross": {}, "refunds": {}}
+    for kind, day, total in rows:
+        values[kind][day] = quantize(Decimal(total), settings.CURRENCY)
+    net = {
+        day: values["gross"].get(day, ZERO) - values["refunds"].get(day, ZERO)
+        for day in values["gross"].keys() | values["refunds"].keys()
+    }
+    return {
+        "gross": Series("Gross revenue", values["gross"], money=True),
+        "refunds": Series("Refunds", values["refunds"], money=True),
+        "net": Series("Net revenue", net, money=True),
+    }
+
+
+def _course_revenue(orders, date_field: str, statuses, period: Period):
+    """A subquery: the sum of one course's ``orders`` with ``date_field`` in the period."""
+    start, end = period.range
+    total = (
+        orders.filter(
+            course=OuterRef("pk"),
+            status__in=statuses,
+            **{f"{date_field}__gte": start, f"{date_field}__lt": end},
+        )
+        .order_by()
+        .values("course")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    return Coalesce(Subquery(total, output_field=money), Value(ZERO), output_field=money)
+
+
 def course_table(user, period: Period, *, limit: int | None = COURSE_ROWS) -> list[Course]:
     """Per course: enrolments (all time and in the period), active learners, completion
     rate, average progress and rating: the courses, then two grouped queries over the
     enrolments and the activity days, merged here."""
     start, end = period.range
-    rows = list(Course.objects.editable_by(user).select_related("category"))
+    orders = Order.objects.filter(currency=settings.CURRENCY)
+    rows = list(
+        Course.objects.editable_by(user)
+        .select_related("category")
+        .annotate(
+            gross=_course_revenue(
+                orders, "paid_at", [Order.Status.PAID, Order.Status.REFUNDED], period
+            ),
+            refunds=_course_revenue(orders, "refunded_at", [Order.Status.REFUNDED], period),
+        )
+    )
     enrolments = {
         row["course"]: row
         for row in of_editable_courses(Enrollment.objects.all(), user, "course")
@@ -165,6 +241,9 @@ def course_table(user, period: Period, *, limit: int | None = COURSE_ROWS) -> li
     for course in rows:
         stats = enrolments.get(course.pk, empty)
         course.enrolled, course.enrolled_in_period = stats["enrolled"], stats["in_period"]
+        course.gross = quantize(Decimal(course.gross), settings.CURRENCY)
+        course.refunds = quantize(Decimal(course.refunds), settings.CURRENCY)
+        course.net = course.gross - course.refunds
         course.completed = stats["completed"]
         course.active = active.get(course.pk, 0)
         course.completion_rate = course.completed / course.enrolled if course.enrolled else 0
@@ -207,10 +286,11 @@ def svg_line(points: list[tuple[date, float]], *, width=560, height=120, pad=6) 
     """Coordinates for a server-rendered SVG line chart of daily values."""
     values = [v for _, v in points]
     peak = max(values, default=0)
-    top = peak or 1
+    low = min(0, *values) if values else 0  # net revenue dips below zero on a refund day
+    span = (peak - low) or 1
     step = (width - 2 * pad) / max(len(points) - 1, 1)
     coords = [
-        (pad + i * step, height - pad - (v / top) * (height - 2 * pad))
+        (pad + i * step, height - pad - ((v - low) / span) * (height - 2 * pad))
         for i, (_, v) in enumerate(points)
     ]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)

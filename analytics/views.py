@@ -2,6 +2,7 @@
 
 import csv
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_safe
 from analytics import queries
 from catalog.models import Course
 from lms.lib.query_params import object_id
+from payments.models import ZERO
 
 
 @require_safe
@@ -56,6 +58,7 @@ def dashboard(request):
             "funnel": [(lesson, n, round(n * 100 / top_reach)) for lesson, n in funnel],
             "funnel_choices": courses[:200],
             "query": query.urlencode(),
+            "currency": settings.CURRENCY,
         },
     )
 
@@ -69,7 +72,10 @@ def dashboard_csv(request, export, period, course_id):
         return (
             ["date", *[s.label for s in trends["series"].values()]],
             [
-                [day.isoformat(), *[s.values.get(day, 0) for s in trends["series"].values()]]
+                [
+                    day.isoformat(),
+                    *[s.values.get(day, ZERO if s.money else 0) for s in trends["series"].values()],
+                ]
                 for day in period.days
             ],
         )
@@ -86,6 +92,9 @@ def dashboard_csv(request, export, period, course_id):
                 "average progress",
                 "rating",
                 "ratings",
+                f"gross revenue ({settings.CURRENCY})",
+                f"refunds ({settings.CURRENCY})",
+                f"net revenue ({settings.CURRENCY})",
             ],
             [
                 [
@@ -98,6 +107,9 @@ def dashboard_csv(request, export, period, course_id):
                     f"{c.average_progress:.3f}",
                     c.rating_avg,
                     c.rating_count,
+                    c.gross,
+                    c.refunds,
+                    c.net,
                 ]
                 for c in queries.course_table(user, period, limit=None)
             ],

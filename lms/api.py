@@ -17,6 +17,7 @@ from catalog.api import router as catalog_router
 from learning.api import router as learning_router
 from lms.lib.api import PROBLEM_CONTENT_TYPE, ApiError, Problem, field_errors, problem
 from lms.views import RETRY_AFTER_SECONDS, database_unreachable
+from payments.api import router as payments_router
 from reviews.api import router as reviews_router
 
 logger = logging.getLogger("lms.api")
@@ -70,7 +71,7 @@ api = LecternAPI(
     title="Lectern API",
     version="1",
     description=(
-        "Courses, enrolment, playback progress, certificates, reviews and profiles for "
+        "Courses, enrolment, playback progress, certificates, reviews, profiles and orders for "
         "Lectern's apps. Authenticate with `Authorization: Bearer <access token>` from "
         "the auth endpoints under `/api/v1/auth/app/v1/` (see the README's API section). "
         "Errors are RFC 9457 problem details."
@@ -83,6 +84,7 @@ api.add_router("/", catalog_router)
 api.add_router("/", learning_router)
 api.add_router("/", reviews_router)
 api.add_router("/", accounts_router)
+api.add_router("/", payments_router)
 
 
 @api.exception_handler(ApiError)

@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,7 @@ from catalog.models import Lesson
 from catalog.tests.factories import CategoryFactory, published_course
 from learning import services
 from learning.models import Enrollment, LessonProgress
+from payments.models import Order
 from reviews import services as reviews
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +28,25 @@ def at(days_ago: int):
 
 def backdate(queryset, field: str, days_ago: int):
     queryset.update(**{field: at(days_ago)})
+
+
+def order(course, status="paid", amount="49.00", paid_days_ago=None, refunded_days_ago=None):
+    """An order as the payment services leave it (amounts and dates set directly: the
+    dashboard reads orders, it does not make them)."""
+    buyer = UserFactory()
+    return Order.objects.create(
+        buyer=buyer,
+        buyer_email=buyer.email,
+        course=course,
+        course_title=course.title,
+        list_price=Decimal(amount),
+        amount=Decimal(amount),
+        currency="USD",
+        provider="test",
+        status=status,
+        paid_at=None if paid_days_ago is None else at(paid_days_ago),
+        refunded_at=None if refunded_days_ago is None else at(refunded_days_ago),
+    )
 
 
 @pytest.fixture
@@ -167,12 +188,97 @@ def test_dashboard_query_budget(client, staff, size, django_assert_max_num_queri
         LessonProgress.objects.create(
             user=student, lesson=course.published_lessons().first(), completed_at=timezone.now()
         )
+        order(course, paid_days_ago=1)
+        order(course, status="refunded", paid_days_ago=3, refunded_days_ago=1)
     client.force_login(staff)
     url = DASHBOARD + f"?course={course.pk}"
     client.get(url)  # warm the session cache
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(url)
     assert response.context["course_count"] == size
+    assert response.context["totals"]["net"] == Decimal("49.00") * size
+
+
+@pytest.fixture
+def sales(settings, world):
+    """Mine: two paid (one 40 days ago, outside 30 days), one paid then refunded in the
+    period, one refunded now that was paid before the period, a pending and a failed
+    order. Theirs: one paid."""
+    settings.CURRENCY = "USD"
+    mine, theirs = world["mine"], world["theirs"]
+    order(mine, paid_days_ago=2)
+    order(mine, paid_days_ago=40)
+    order(mine, status="refunded", amount="20.00", paid_days_ago=5, refunded_days_ago=1)
+    order(mine, status="refunded", amount="30.00", paid_days_ago=60, refunded_days_ago=0)
+    order(mine, status="pending", amount="99.00")
+    order(mine, status="failed", amount="77.00")
+    order(mine, status="canceled", amount="66.00")
+    order(theirs, amount="10.00", paid_days_ago=0)
+    return world
+
+
+def cards(context):
+    return {key: series for key, series, _ in context["charts"]}
+
+
+def test_staff_sees_all_revenue_refunds_subtract(client, staff, sales):
+    client.force_login(staff)
+    response = client.get(DASHBOARD, {"period": "30"})
+    totals = response.context["totals"]
+    # Paid in the period: 49 (mine) + 20 (mine, refunded since) + 10 (theirs).
+    assert totals["gross"] == Decimal("79.00")
+    # Refunded in the period: 20 and 30 (the 30 was paid before the period).
+    assert totals["refunds"] == Decimal("50.00")
+    assert totals["net"] == Decimal("29.00")
+    net = cards(response.context)["net"]
+    today, yesterday = timezone.localdate(), timezone.localdate() - timedelta(days=1)
+    assert net.values[today] == Decimal("10.00") - Decimal("30.00")
+    assert net.values[yesterday] == Decimal("-20.00")
+    assert len(net.points(response.context["period"])) == 30
+    mine = next(c for c in response.context["courses"] if c.title == "Mine")
+    assert (mine.gross, mine.refunds, mine.net) == (
+        Decimal("69.00"),
+        Decimal("50.00"),
+        Decimal("19.00"),
+    )
+    page = response.content.decode()
+    assert "$79.00" in page and "$29.00" in page and "$19.00" in page
+    assert "payments are not available yet" not in page
+
+
+def test_pending_failed_and_canceled_orders_count_nothing(client, staff, world):
+    for status in ("pending", "failed", "canceled"):
+        order(world["mine"], status=status)
+    client.force_login(staff)
+    response = client.get(DASHBOARD)
+    totals = response.context["totals"]
+    assert totals["gross"] == totals["refunds"] == totals["net"] == 0
+    assert all(c.net == 0 for c in response.context["courses"])
+
+
+def test_instructor_sees_only_their_courses_revenue(client, instructor, sales):
+    client.force_login(instructor)
+    response = client.get(DASHBOARD, {"period": "30"})
+    totals = response.context["totals"]
+    assert (totals["gross"], totals["refunds"], totals["net"]) == (
+        Decimal("69.00"),
+        Decimal("50.00"),
+        Decimal("19.00"),
+    )
+    trends = list(csv.reader(io.StringIO(client.get(DASHBOARD, {"export": "trends"}).text)))
+    header = trends[0]
+    net = [Decimal(row[header.index("Net revenue")]) for row in trends[1:]]
+    assert sum(net) == Decimal("19.00")  # theirs (10.00 today) is not in it
+    courses = list(csv.reader(io.StringIO(client.get(DASHBOARD, {"export": "courses"}).text)))
+    assert courses[0][-3:] == ["gross revenue (USD)", "refunds (USD)", "net revenue (USD)"]
+    assert [row[0] for row in courses[1:]] == ["Mine"]
+    assert courses[1][-3:] == ["69.00", "50.00", "19.00"]
+
+
+def test_revenue_in_another_currency_is_not_summed(client, staff, sales, settings):
+    Order.objects.update(currency="EUR")
+    client.force_login(staff)
+    assert client.get(DASHBOARD).context["totals"]["gross"] == 0
 
 
 def test_svg_chart_of_an_empty_series_is_flat_with_zero_peak():

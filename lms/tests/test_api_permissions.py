@@ -7,6 +7,7 @@ accounts/tests/test_api_auth.py.)
 """
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -17,6 +18,7 @@ from catalog.tests.factories import CourseFactory, published_course
 from learning import services as learning
 from learning.models import Certificate
 from lms.api import api
+from payments import services as payments
 from reviews import services as reviews
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +119,27 @@ ROWS = {
         (401, 403, 403, 200, 403, 403),
     ),
     "save_review_reply:hidden": ("PUT", "/reviews/{hidden}/reply", {"text": "Hi"}, HIDDEN),
+    # `paid` is a paid course the student has a pending order for (`order`).
+    "list_my_orders": ("GET", "/me/orders", None, SIGNED_IN),
+    "get_my_order": ("GET", "/me/orders/{order}", None, MINE),
+    "start_checkout": (
+        "POST",
+        "/courses/{paid}/checkout",
+        {},
+        (401, 200, 201, 201, 201, 201),  # the student's pending order answers again: 200
+    ),
+    "start_checkout:enrolled": (
+        "POST",
+        "/courses/{course}/checkout",
+        {"coupon": ""},
+        (401, 409, 403, 403, 403, 403),  # a free course: enrol instead
+    ),
+    "start_checkout:draft": (
+        "POST",
+        "/courses/{draft}/checkout",
+        {},
+        (401, 404, 404, 403, 404, 403),
+    ),
     "delete_review_reply": (
         "DELETE",
         "/reviews/{review}/reply",
@@ -142,7 +165,8 @@ def test_every_operation_has_a_decision():
 
 
 @pytest.fixture
-def world(request, student, other_student, instructor, other_instructor, staff):
+def world(request, settings, student, other_student, instructor, other_instructor, staff):
+    settings.PAYMENTS_PROVIDER = "test"
     course = published_course(instructor=instructor, sections=1, lessons=2, with_video=True)
     preview, lesson = Lesson.objects.filter(section__course=course).order_by("order")
     preview.is_free_preview = True
@@ -162,6 +186,8 @@ def world(request, student, other_student, instructor, other_instructor, staff):
     own, _ = reviews.save_review(user=student, course=course, rating=5, text="Mine.")
     hidden, _ = reviews.save_review(user=hidden_author, course=course, rating=1, text="Ad")
     reviews.set_hidden(review=hidden, hidden=True, by=staff, reason="Advertising")
+    paid = published_course(instructor=instructor, price=Decimal("49.00"))
+    order = payments.start_checkout(user=student, course=paid)
     people = {
         "anonymous": None,
         "student": student,
@@ -179,6 +205,8 @@ def world(request, student, other_student, instructor, other_instructor, staff):
         "review": review.pk,
         "own": own.pk,
         "hidden": hidden.pk,
+        "paid": paid.slug,
+        "order": order.pk,
     }
 
 

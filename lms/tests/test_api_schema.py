@@ -67,7 +67,9 @@ def token(student):
 # number's shape (PATCH /me); an image by its content (PUT /me/avatar). A schema-valid
 # request may get a 422 there; every other check still applies. Progress reports: a
 # position or segment past the lesson's own length (each lesson's, not the schema's).
+# Checkout: whether a coupon code exists and applies is the data's, not the schema's.
 FORM_CHECKED = {
+    "POST /api/v1/courses/{slug}/checkout",
     "PATCH /api/v1/me",
     "PUT /api/v1/me/avatar",
     "POST /api/v1/lessons/{lesson_id}/progress",
