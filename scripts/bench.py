@@ -31,8 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (
     ROOT,
     Site,
-    ThrowawayPostgres,
-    ThrowawayRedis,
+    database_and_cache,
     free_port,
     machine,
     temporary_folder,
@@ -204,15 +203,7 @@ def main() -> None:
         # DEBUG=0 refuses the local-memory cache (lms/checks.py): it is one per worker.
         sys.exit("redis-server is missing: apt-get install redis-server, or set REDIS_URL")
     workdir = temporary_folder("lectern-bench-")
-    services, env = [], {}
-    # PostgreSQL and Redis: the ones named by DATABASE_URL/REDIS_URL, or else throwaway
-    # servers of the harness's own; SQLite when PostgreSQL is not installed.
-    if "DATABASE_URL" not in os.environ and ThrowawayPostgres.find_bin():
-        services.append(ThrowawayPostgres(workdir))
-        env["DATABASE_URL"] = services[-1].url
-    if "REDIS_URL" not in os.environ:
-        services.append(ThrowawayRedis())
-        env["REDIS_URL"] = services[-1].url
+    services, env = database_and_cache(workdir)
     for service in services:
         service.start()
     # API tokens are minted once, before the scenarios: they must outlast the whole run.

@@ -345,3 +345,17 @@ def temporary_folder(prefix: str) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     folder.chmod(0o755)  # the postgres user must reach a throwaway cluster inside
     return folder
+
+
+def database_and_cache(workdir: Path) -> tuple[list, dict]:
+    """The PostgreSQL and Redis a served site uses: those DATABASE_URL/REDIS_URL name, or
+    else throwaway servers of the harness's own (SQLite when PostgreSQL is not installed).
+    Returns the services to start (and stop) and the environment naming them."""
+    services, env = [], {}
+    if "DATABASE_URL" not in os.environ and ThrowawayPostgres.find_bin():
+        services.append(ThrowawayPostgres(workdir))
+        env["DATABASE_URL"] = services[-1].url
+    if "REDIS_URL" not in os.environ:
+        services.append(ThrowawayRedis())
+        env["REDIS_URL"] = services[-1].url
+    return services, env

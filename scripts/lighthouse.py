@@ -34,8 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (
     ROOT,
     Site,
-    ThrowawayPostgres,
-    ThrowawayRedis,
+    database_and_cache,
     free_port,
     temporary_folder,
     wait_for,
@@ -240,13 +239,7 @@ def main() -> None:
     if "REDIS_URL" not in os.environ and not shutil.which("redis-server"):
         sys.exit("redis-server is missing: apt-get install redis-server, or set REDIS_URL")
     workdir = temporary_folder("lectern-lighthouse-")
-    services, env = [], {}
-    if "DATABASE_URL" not in os.environ and ThrowawayPostgres.find_bin():
-        services.append(ThrowawayPostgres(workdir))
-        env["DATABASE_URL"] = services[-1].url
-    if "REDIS_URL" not in os.environ:
-        services.append(ThrowawayRedis())
-        env["REDIS_URL"] = services[-1].url
+    services, env = database_and_cache(workdir)
     results: dict[tuple[str, str], dict] = {}
     site = nginx = None
     try:
