@@ -31,16 +31,24 @@ def world(size: int, student):
 
 
 CALLS = {
-    "report_progress": lambda c, l, r: ("POST", f"/lessons/{l.pk}/progress", '{"position": 1}'),
-    "complete_lesson": lambda c, l, r: ("PUT", f"/lessons/{l.pk}/completion", ""),
+    "report_progress": lambda c, lesson, r: (
+        "POST",
+        f"/lessons/{lesson.pk}/progress",
+        '{"position": 1}',
+    ),
+    "complete_lesson": lambda c, lesson, r: ("PUT", f"/lessons/{lesson.pk}/completion", ""),
     "unenroll_and_enroll": None,  # two calls, below
-    "put_my_review": lambda c, l, r: (
+    "put_my_review": lambda c, lesson, r: (
         "PUT",
         f"/courses/{c.slug}/reviews/mine",
         '{"rating": 4, "text": "Clear."}',
     ),
-    "mark_helpful": lambda c, l, r: ("POST", f"/reviews/{r.pk}/helpful", ""),
-    "report_review": lambda c, l, r: ("POST", f"/reviews/{r.pk}/reports", '{"reason": "spam"}'),
+    "mark_helpful": lambda c, lesson, r: ("POST", f"/reviews/{r.pk}/helpful", ""),
+    "report_review": lambda c, lesson, r: (
+        "POST",
+        f"/reviews/{r.pk}/reports",
+        '{"reason": "spam"}',
+    ),
 }
 
 
