@@ -40,6 +40,11 @@ def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    # Transcoding is recorded, not run: a test that wants it runs a worker (video.tests).
+    settings.TASKS = {
+        **settings.TASKS,
+        "video": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["video"]},
+    }
     cache.clear()
     yield
     cache.clear()

@@ -51,12 +51,14 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page from our static files (no CDN)
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
     "accounts",
     "catalog",
     "learning",
     "reviews",
     "analytics",
     "payments",
+    "video",
     "lms",  # the root: demo and scale-data commands, admin templates
 ]
 
@@ -192,14 +194,27 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Lectern <noreply@lec
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Background tasks (django-tasks, the backport of Django 6's tasks) ---------------
-# Immediate: runs in-process right after the request's transaction commits. Production:
-# TASKS_BACKEND=django_tasks_db.DatabaseBackend and a worker (manage.py db_worker).
+# Two backends: "default" for short jobs (emails, certificate PDFs) and "video" for
+# transcoding (minutes per lesson, its own queue so it never holds up an email).
+# Production: both django_tasks_rq.RQBackend on Redis, workers `manage.py rqworker
+# default video` (README, "Background tasks"). `make run`: emails in-process right after
+# commit, transcoding in the database queue with a db_worker started beside gunicorn.
+RQ_URL = env.str("RQ_URL", default=REDIS_URL or "redis://127.0.0.1:6379/0")
+RQ_QUEUES = {
+    "default": {"URL": RQ_URL, "DEFAULT_TIMEOUT": 10 * 60},
+    "video": {"URL": RQ_URL, "DEFAULT_TIMEOUT": 6 * 60 * 60},
+}
 TASKS = {
     "default": {
         "BACKEND": env.str(
             "TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend"
         ),
-    }
+        "QUEUES": ["default"],
+    },
+    "video": {
+        "BACKEND": env.str("VIDEO_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["video"],
+    },
 }
 
 # --- Files --------------------------------------------------------------------
