@@ -32,10 +32,19 @@ def viewer_key(user) -> str:
     return str(user.pk) if user.is_authenticated else "anon"
 
 
+def signed_query(*, user, lesson) -> str:
+    """The query string (``t=…``) that lets only ``user``'s browser open ``lesson``'s
+    media URLs (the video, its HLS playlists, key and segments, captions, poster) for
+    ``VIDEO_URL_MAX_AGE`` seconds. ``viewer()`` checks it."""
+    token = signing.TimestampSigner(salt=SIGNING_SALT).sign(f"{viewer_key(user)}:{lesson.pk}")
+    return urlencode({"t": token})
+
+
 def stream_url(*, user, lesson) -> str:
     """A URL for ``lesson``'s video that only ``user`` can use, for a few minutes."""
-    token = signing.TimestampSigner(salt=SIGNING_SALT).sign(f"{viewer_key(user)}:{lesson.pk}")
-    return reverse("learning:stream", args=[lesson.pk]) + f"?t={token}"
+    return (
+        reverse("learning:stream", args=[lesson.pk]) + "?" + signed_query(user=user, lesson=lesson)
+    )
 
 
 def signature_is_valid(token: str, *, user, lesson_pk: int) -> bool:
@@ -54,8 +63,16 @@ def app_stream_url(*, user, lesson, session_id: str) -> str:
     and only while ``user`` stays signed in to the API session ``session_id`` (the access
     token's ``sid``: logging out, a password change or ending the session ends the URL).
     """
-    token = signing.dumps([user.pk, lesson.pk, session_id], salt=APP_SIGNING_SALT)
-    return reverse("learning:stream", args=[lesson.pk]) + "?" + urlencode({"app": token})
+    query = app_signed_query(user=user, lesson=lesson, session_id=session_id)
+    return reverse("learning:stream", args=[lesson.pk]) + "?" + query
+
+
+def app_signed_query(*, user, lesson, session_id: str) -> str:
+    """The query string (``app=…``) of an app's media URLs for ``lesson`` (see
+    ``app_stream_url``); ``viewer()`` checks it."""
+    return urlencode(
+        {"app": signing.dumps([user.pk, lesson.pk, session_id], salt=APP_SIGNING_SALT)}
+    )
 
 
 def app_viewer(token: str, *, lesson_pk: int):
