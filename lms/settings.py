@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_rq",
+    "django_tasks_rq",
     "accounts",
     "catalog",
     "learning",
@@ -204,6 +205,8 @@ RQ_QUEUES = {
     "default": {"URL": RQ_URL, "DEFAULT_TIMEOUT": 10 * 60},
     "video": {"URL": RQ_URL, "DEFAULT_TIMEOUT": 6 * 60 * 60},
 }
+# Workers run django-tasks-rq's job class (it reports results back to django-tasks).
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 TASKS = {
     "default": {
         "BACKEND": env.str(
