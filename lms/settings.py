@@ -384,8 +384,11 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", *_media_hosts],
-        "media-src": ["'self'", *_media_hosts],
-        "connect-src": ["'self'"],
+        # blob: is the MediaSource hls.js plays through (a URL only our scripts can make);
+        # hls.js fetches playlists, keys and segments, so the media hosts are in
+        # connect-src too. Its worker is a static file of ours: script-src covers it.
+        "media-src": ["'self'", "blob:", *_media_hosts],
+        "connect-src": ["'self'", *_media_hosts],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
