@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
@@ -104,6 +105,14 @@ class LessonDetailOut(Schema):
         "valid until stream_expires_at and while you stay signed in. Null without video."
     )
     stream_expires_at: datetime | None
+    hls_url: str | None = Field(
+        description="The adaptive, AES-128 encrypted HLS master playlist (its key and "
+        "segments signed likewise), signed for you like stream_url and expiring with it; "
+        "null until the lesson's renditions are ready: play stream_url meanwhile."
+    )
+    poster_url: str | None = Field(
+        description="The poster frame (JPEG), signed likewise; null with hls_url."
+    )
 
 
 class ProgressIn(Input):
@@ -214,18 +223,21 @@ def _course_progress(*, user, course, done: int) -> dict:
     }
 
 
-def _stream_url(request, lesson) -> str | None:
-    """An absolute video URL the caller can play without a cookie: for a signed-in app,
-    bound to its API sign-in; for an anonymous one, the web's anonymous link."""
+def _video_urls(request, lesson) -> dict:
+    """Absolute video URLs the caller can play without a cookie (``stream_url``, and
+    ``hls_url``/``poster_url`` once the HLS set is ready): for a signed-in app, bound to
+    its API sign-in; for an anonymous one, the web's anonymous link."""
     if not lesson.video:
-        return None
+        return {"stream_url": None, "hls_url": None, "poster_url": None}
     if request.user.is_authenticated:
-        url = streaming.app_stream_url(
+        query = streaming.app_signed_query(
             user=request.user, lesson=lesson, session_id=token_session_id(request)
         )
     else:
-        url = streaming.stream_url(user=request.user, lesson=lesson)
-    return request.build_absolute_uri(url)
+        query = streaming.signed_query(user=request.user, lesson=lesson)
+    stream_url = reverse("learning:stream", args=[lesson.pk]) + "?" + query
+    urls = {"stream_url": stream_url, **streaming.player_sources(lesson, query=query)}
+    return {name: url and request.build_absolute_uri(url) for name, url in urls.items()}
 
 
 def _certificate(request, certificate: Certificate) -> dict:
@@ -300,7 +312,7 @@ def get_lesson(request, slug: str, lesson_id: int):
     the course's instructor and staff (403 for others, 404 if the course is not visible)."""
     player = get_player(request.user, slug, lesson_id)
     lesson, progress = player.current, player.progress
-    stream_url = _stream_url(request, lesson)
+    urls = _video_urls(request, lesson)
     return {
         "id": lesson.pk,
         "title": lesson.title,
@@ -320,9 +332,9 @@ def get_lesson(request, slug: str, lesson_id: int):
         )
         if player.learning
         else None,
-        "stream_url": stream_url,
+        **urls,
         "stream_expires_at": timezone.now() + timedelta(seconds=settings.VIDEO_URL_MAX_AGE)
-        if stream_url
+        if urls["stream_url"]
         else None,
     }
 

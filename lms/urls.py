@@ -49,6 +49,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("catalog.urls")),
     path("", include("learning.urls")),
+    path("video/", include("video.urls")),
     path("", include("reviews.urls")),
     path("", include("payments.urls")),
     # The token API: allauth's headless auth for apps, then Lectern's own endpoints.
