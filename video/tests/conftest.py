@@ -55,3 +55,45 @@ def rq_worker(settings):
 
     yield work
     queue.empty()
+
+
+@pytest.fixture(scope="session")
+def transcoded(clip_bytes, tmp_path_factory):
+    """The clip transcoded once per session: (output folder, Result)."""
+    from video.transcode import transcode
+
+    folder = tmp_path_factory.mktemp("transcoded")
+    source = folder / "source.mp4"
+    source.write_bytes(clip_bytes)
+    out = folder / "out"
+    out.mkdir()
+    return out, transcode(source, out)
+
+
+@pytest.fixture
+def make_ready(transcoded, monkeypatch):
+    """``make_ready(lesson)``: the lesson's queued rendition set made by the real job
+    (video.services.run_transcode: storage uploads, the row made ready), with the
+    session's transcoded clip standing in for transcoding (same files, same key) —
+    delivery tests need a ready set, not minutes of x264. Returns the ready row."""
+    import shutil
+
+    from video import services
+    from video.models import Transcode
+
+    out, result = transcoded
+
+    def copy(source, folder, on_progress=lambda share: None):
+        for name in result.files:
+            shutil.copyfile(out / name, folder / name)
+        return result
+
+    monkeypatch.setattr(services, "transcode", copy)
+
+    def make(lesson):
+        row = Transcode.objects.get(lesson=lesson)
+        assert services.run_transcode(row.pk, row.run, attempt=1, can_wait=False) == "ready"
+        row.refresh_from_db()
+        return row
+
+    return make
