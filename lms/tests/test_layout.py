@@ -2,8 +2,9 @@
 
 Dependencies point one way: the ground floor ``lms.lib`` ← accounts ← catalog ←
 learning ← video ← reviews ← payments ← analytics, and the root ``lms`` (settings, urls,
-commands) on top may use them all. No app imports another app's views: permission-checking getters live
-in each app's ``access.py``. Imports inside functions count as much as those at the top.
+commands) on top may use them all. No app imports another app's views: permission-checking
+getters live in each app's ``access.py``. Imports inside functions count as much as those
+at the top.
 """
 
 import ast
