@@ -63,7 +63,8 @@ def production_needs_shared_backends(app_configs, **kwargs) -> list[Error]:
                     "not on a worker.",
                     hint=f"Set {variable}=django_tasks_rq.RQBackend and run "
                     "`manage.py rqworker default video --with-scheduler` "
-                    "(deploy/lectern-worker.service; README, Background tasks).",
+                    "(deploy/lectern-worker.service and lectern-video-worker.service; README, "
+                    "Background tasks).",
                     id="lms.E002",
                 )
             )
