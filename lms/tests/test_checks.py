@@ -104,6 +104,7 @@ def test_production_refuses_in_process_tasks(production, tasks):
 
 def test_production_refuses_in_process_transcoding_too(production):
     production.TASKS = {**RQ_TASKS, "video": IMMEDIATE["default"]}
+    production.RQ_URL = "redis://queue:6379/0"  # apart from the cache (no lms.W002)
     assert lectern_errors() == {"lms.E002"}
     (message,) = run_checks(tags=["lectern"])
     assert "TASKS['video']" in message.msg
