@@ -18,7 +18,7 @@ from learning.access import (
     get_player,
     lessons_with_enrollment,
 )
-from learning.certificates import render_pdf
+from learning.certificates import pdf_of
 from learning.models import (
     Certificate,
     Enrollment,
@@ -26,7 +26,6 @@ from learning.models import (
     continue_lesson_subquery,
     percent,
 )
-from lms.lib.emails import absolute
 
 
 # --- Enrolment --------------------------------------------------------------------------
@@ -268,7 +267,7 @@ def certificate_pdf(request, code: str):
     certificate = get_certificate(code)
     if certificate.user_id != request.user.pk and not request.user.is_platform_staff:
         raise Http404("No such certificate.")
-    pdf = render_pdf(certificate, verify_url=absolute(certificate.get_absolute_url()))
+    pdf = pdf_of(certificate)  # the stored one, or drawn now if not made yet
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="lectern-certificate-{code}.pdf"'
     response["Cache-Control"] = "private, no-store"

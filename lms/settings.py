@@ -180,6 +180,8 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password was changed" and the like
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""  # subjects name Lectern in words, as its own emails do
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_SESSION_REMEMBER = None
+# Renders allauth's emails in the request, as allauth does, and sends them from a task.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 
 # --- Email ----------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -195,18 +197,26 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Lectern <noreply@lec
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Background tasks (django-tasks, the backport of Django 6's tasks) ---------------
-# Two backends: "default" for short jobs (emails, certificate PDFs) and "video" for
-# transcoding (minutes per lesson, its own queue so it never holds up an email).
-# Production: both django_tasks_rq.RQBackend on Redis, workers `manage.py rqworker
-# default video` (README, "Background tasks"). `make run`: emails in-process right after
-# commit, transcoding in the database queue with a db_worker started beside gunicorn.
+# Two backends: "default" for short jobs (emails, allauth's code emails, certificate PDFs)
+# and "video" for transcoding (minutes per lesson, its own queue so it never holds up an
+# email). Production: both django_tasks_rq.RQBackend on Redis, workers
+# `manage.py rqworker default video --with-scheduler` (the scheduler moves deferred
+# tasks, e.g. email retries, onto their queue when due; README, "Background tasks").
+# `make run`: emails in-process right after commit, transcoding in the database queue
+# with a db_worker started beside gunicorn by the same command.
 RQ_URL = env.str("RQ_URL", default=REDIS_URL or "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {
     "default": {"URL": RQ_URL, "DEFAULT_TIMEOUT": 10 * 60},
     "video": {"URL": RQ_URL, "DEFAULT_TIMEOUT": 6 * 60 * 60},
 }
-# Workers run django-tasks-rq's job class (it reports results back to django-tasks).
-RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+RQ = {
+    # Workers must run jobs as django-tasks tasks (rq's own Job cannot call a Task):
+    # set here, `manage.py rqworker` needs no --job-class.
+    "JOB_CLASS": "django_tasks_rq.Job",
+}
+# django-rq's dashboard is mounted in the admin for platform staff only (lms/admin.py),
+# not through django-rq's own registration, which lets any is_staff user (instructors) in.
+RQ_SHOW_ADMIN_LINK = False
 TASKS = {
     "default": {
         "BACKEND": env.str(

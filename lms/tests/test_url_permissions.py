@@ -215,6 +215,8 @@ def admin_url(name: str, o) -> str | None:
             action = view.removeprefix(prefix)
             if action in ("changelist", "add"):
                 return reverse(name)
+            if not model._meta.managed:  # django-rq's dashboard: a model with no table
+                return None
             obj = model._default_manager.order_by("pk").first()
             return reverse(name, args=[obj.pk]) if obj else None
     return None
