@@ -28,7 +28,7 @@ class CaptionScopeMixin(AuthoredByMixin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class CaptionInline(CaptionScopeMixin, admin.TabularInline):
+class CaptionInline(CaptionScopeMixin, admin.StackedInline):
     model = Caption
     form = CaptionForm
     fields = ["language", "file"]
@@ -57,8 +57,8 @@ class CaptionAdmin(CaptionScopeMixin, admin.ModelAdmin):
     form = CaptionForm
     list_display = ["lesson", "language", "course_title", "updated_at"]
     list_select_related = ["lesson__section__course"]
-    list_filter = ["language"]
-    search_fields = ["lesson__title", "lesson__section__course__title"]
+    # (No language filter: it would list every language Django knows, not those in use.)
+    search_fields = ["lesson__title", "lesson__section__course__title", "=language"]
     autocomplete_fields = ["lesson"]
     fields = ["lesson", "language", "file"]
 

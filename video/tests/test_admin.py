@@ -199,3 +199,49 @@ def test_students_and_strangers_have_no_caption_admin(client, request, actor, le
         client.force_login(user)
     response = client.get(reverse("admin:video_caption_changelist"))
     assert response.status_code == 302 and "login" in response.url
+
+
+def test_the_caption_list_finds_by_lesson_course_and_language(client, instructor, lesson):
+    add_caption(lesson, "en")
+    add_caption(lesson, "pt-br")
+    client.force_login(instructor)
+    url = reverse("admin:video_caption_changelist")
+    for query, expected in (
+        (lesson.title, ["en", "pt-br"]),
+        (lesson.section.course.title, ["en", "pt-br"]),
+        ("pt-br", ["pt-br"]),
+        ("nothing like it", []),
+    ):
+        found = client.get(url, {"q": query}).context["cl"].result_list
+        assert sorted(caption.language for caption in found) == expected, query
+
+
+def test_the_caption_list_refuses_a_second_file_in_one_language(client, instructor, lesson):
+    add_caption(lesson, "en")
+    client.force_login(instructor)
+    response = client.post(
+        reverse("admin:video_caption_add"),
+        {"lesson": lesson.pk, "language": "en", "file": vtt_upload(GOOD_VTT)},
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert Caption.objects.count() == 1
+
+
+def test_deleting_from_the_caption_list_deletes_the_files(
+    client, instructor, lesson, django_capture_on_commit_callbacks
+):
+    captions = [add_caption(lesson, "en"), add_caption(lesson, "fr")]
+    client.force_login(instructor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:video_caption_changelist"),
+            {
+                "action": "delete_selected",
+                "_selected_action": [c.pk for c in captions],
+                "post": "yes",
+            },
+        )
+    assert response.status_code == 302
+    assert not Caption.objects.exists()
+    assert not any(c.file.storage.exists(c.file.name) for c in captions)
