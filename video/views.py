@@ -1,5 +1,5 @@
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
@@ -30,7 +30,10 @@ def caption(request, lesson_pk: int, language: str):
     )
     if not can_watch(viewer, found.lesson, enrolled=found.enrolled):
         raise PermissionDenied("Enrol in the course to watch this lesson.")
-    with found.file.storage.open(found.file.name, "rb") as handle:
-        content = handle.read()
+    try:
+        with found.file.storage.open(found.file.name, "rb") as handle:
+            content = handle.read()
+    except FileNotFoundError:  # lost from storage: the integrity check reports it
+        raise Http404("These captions are missing.") from None
     response = HttpResponse(content, content_type="text/vtt; charset=utf-8")
     return streaming.private(response)

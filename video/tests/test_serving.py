@@ -139,6 +139,12 @@ def test_a_language_the_lesson_has_no_captions_in_is_404(enrolled, paid_lesson):
     assert fetch(enrolled, paid_lesson, "pt-br").status_code == 404
 
 
+def test_a_file_lost_from_storage_is_404_not_500(enrolled, paid_lesson):
+    caption = Caption.objects.get(lesson=paid_lesson, language="en")
+    caption.file.storage.delete(caption.file.name)
+    assert fetch(enrolled, paid_lesson).status_code == 404
+
+
 def test_only_get_and_head(enrolled, paid_lesson):
     client = Client()
     client.force_login(enrolled)
