@@ -35,6 +35,7 @@ from lms.lib.api import (
     token_auth,
     token_session_id,
 )
+from video.captions import caption_tracks
 
 router = Router(tags=["Learning"], auth=token_auth)
 
@@ -80,6 +81,15 @@ class CourseProgressOut(Schema):
     certificate_code: str | None
 
 
+class CaptionOut(Schema):
+    language: str = Field(description="Language code, e.g. en, pt-br.")
+    label: str = Field(description="The language's name, e.g. English.")
+    url: str = Field(description="The WebVTT file (text/vtt), signed for you like stream_url.")
+    default: bool = Field(
+        description="In the course's language: the track to show unless the viewer chooses."
+    )
+
+
 class LessonDetailOut(Schema):
     id: int
     title: str
@@ -104,6 +114,10 @@ class LessonDetailOut(Schema):
         "valid until stream_expires_at and while you stay signed in. Null without video."
     )
     stream_expires_at: datetime | None
+    captions: list[CaptionOut] = Field(
+        description="The lesson's WebVTT caption files, one per language (empty without "
+        "video); their URLs are signed like stream_url and expire with it."
+    )
 
 
 class ProgressIn(Input):
@@ -228,6 +242,20 @@ def _stream_url(request, lesson) -> str | None:
     return request.build_absolute_uri(url)
 
 
+def _captions(request, lesson) -> list[dict]:
+    """The lesson's captions with URLs signed as ``_stream_url``'s (one query)."""
+    if not lesson.video:
+        return []
+    if request.user.is_authenticated:
+        query = streaming.app_signed_query(
+            user=request.user, lesson=lesson, session_id=token_session_id(request)
+        )
+    else:
+        query = streaming.signed_query(user=request.user, lesson=lesson)
+    tracks = caption_tracks(lesson, query=query, absolute=request.build_absolute_uri)
+    return [track.as_dict() for track in tracks]
+
+
 def _certificate(request, certificate: Certificate) -> dict:
     course = certificate.course
     return {
@@ -324,6 +352,7 @@ def get_lesson(request, slug: str, lesson_id: int):
         "stream_expires_at": timezone.now() + timedelta(seconds=settings.VIDEO_URL_MAX_AGE)
         if stream_url
         else None,
+        "captions": _captions(request, lesson),
     }
 
 

@@ -26,6 +26,7 @@ from learning.models import (
     continue_lesson_subquery,
     percent,
 )
+from video.captions import player_captions
 
 
 # --- Enrolment --------------------------------------------------------------------------
@@ -161,6 +162,8 @@ def lesson(request, course_slug: str, lesson_pk: int):
         "video_url": streaming.stream_url(user=request.user, lesson=current)
         if current.video
         else "",
+        # "captions": the <track>s; "transcript": the default track's cues (video.captions)
+        **player_captions(current, query=streaming.signed_query(user=request.user, lesson=current)),
     }
     return render(request, "learning/lesson.html", context)
 
@@ -229,6 +232,9 @@ def preview(request, course_slug: str, lesson_pk: int):
             "course": course,
             "lesson": current,
             "video_url": streaming.stream_url(user=request.user, lesson=current),
+            **player_captions(
+                current, query=streaming.signed_query(user=request.user, lesson=current)
+            ),
         },
     )
 

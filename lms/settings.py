@@ -293,6 +293,8 @@ AVATAR_SIZE = 256
 THUMBNAIL_MAX_BYTES = env.int("THUMBNAIL_MAX_BYTES", default=8 * 1024 * 1024)
 THUMBNAIL_SIZE = (960, 540)
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
+# A WebVTT caption file (video.captions): an hour of speech is about 100 KB.
+CAPTION_MAX_BYTES = env.int("CAPTION_MAX_BYTES", default=1024 * 1024)
 # Django keeps uploads up to this size in memory; larger ones stream to a temp file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
