@@ -140,7 +140,10 @@ class CourseAdmin(AuthoredByMixin, admin.ModelAdmin):
             },
         ),
         ("Description", {"fields": ["description", "what_you_will_learn", "requirements"]}),
-        ("Publishing", {"fields": ["status", "published_at", "featured"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "published_at", "featured", "lessons_wait_for_video"]},
+        ),
         (
             "Numbers",
             {

@@ -144,6 +144,7 @@ class CourseAdminForm(forms.ModelForm):
             "requirements",
             "status",
             "featured",
+            "lessons_wait_for_video",
             "instructor",
         ]
         widgets = {"subtitle": forms.TextInput(attrs={"size": 80})}

@@ -182,6 +182,12 @@ class Course(FilesFollowRows):
     status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     featured = models.BooleanField(default=False, help_text="Shown first on the home page.")
+    lessons_wait_for_video = models.BooleanField(
+        "publish lessons only when their video is ready",
+        default=False,
+        help_text="A lesson saved as published stays unpublished until its video has been "
+        "prepared for streaming, then publishes itself. Until then students can't see it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -36,6 +36,7 @@ from lms.lib.api import (
     token_auth,
     token_session_id,
 )
+from video.captions import caption_tracks
 
 router = Router(tags=["Learning"], auth=token_auth)
 
@@ -81,6 +82,15 @@ class CourseProgressOut(Schema):
     certificate_code: str | None
 
 
+class CaptionOut(Schema):
+    language: str = Field(description="Language code, e.g. en, pt-br.")
+    label: str = Field(description="The language's name, e.g. English.")
+    url: str = Field(description="The WebVTT file (text/vtt), signed for you like stream_url.")
+    default: bool = Field(
+        description="In the course's language: the track to show unless the viewer chooses."
+    )
+
+
 class LessonDetailOut(Schema):
     id: int
     title: str
@@ -112,6 +122,10 @@ class LessonDetailOut(Schema):
     )
     poster_url: str | None = Field(
         description="The poster frame (JPEG), signed likewise; null with hls_url."
+    )
+    captions: list[CaptionOut] = Field(
+        description="The lesson's WebVTT caption files, one per language (empty without "
+        "video); their URLs are signed like stream_url and expire with it."
     )
 
 
@@ -223,21 +237,33 @@ def _course_progress(*, user, course, done: int) -> dict:
     }
 
 
-def _video_urls(request, lesson) -> dict:
-    """Absolute video URLs the caller can play without a cookie (``stream_url``, and
-    ``hls_url``/``poster_url`` once the HLS set is ready): for a signed-in app, bound to
-    its API sign-in; for an anonymous one, the web's anonymous link."""
-    if not lesson.video:
-        return {"stream_url": None, "hls_url": None, "poster_url": None}
+def _media_query(request, lesson) -> str:
+    """The signature of ``lesson``'s media URLs (video, HLS, captions) for the caller,
+    playable without a cookie: for a signed-in app, bound to its API sign-in; for an
+    anonymous one, the web's anonymous link."""
     if request.user.is_authenticated:
-        query = streaming.app_signed_query(
+        return streaming.app_signed_query(
             user=request.user, lesson=lesson, session_id=token_session_id(request)
         )
-    else:
-        query = streaming.signed_query(user=request.user, lesson=lesson)
+    return streaming.signed_query(user=request.user, lesson=lesson)
+
+
+def _video_urls(request, lesson, *, query: str) -> dict:
+    """Absolute video URLs signed by ``query``: ``stream_url``, and ``hls_url`` and
+    ``poster_url`` once the HLS set is ready (all None without video)."""
+    if not lesson.video:
+        return {"stream_url": None, "hls_url": None, "poster_url": None}
     stream_url = reverse("learning:stream", args=[lesson.pk]) + "?" + query
     urls = {"stream_url": stream_url, **streaming.player_sources(lesson, query=query)}
     return {name: url and request.build_absolute_uri(url) for name, url in urls.items()}
+
+
+def _captions(request, lesson, *, query: str) -> list[dict]:
+    """The lesson's captions with URLs signed by ``query`` (one query)."""
+    if not lesson.video:
+        return []
+    tracks = caption_tracks(lesson, query=query, absolute=request.build_absolute_uri)
+    return [track.as_dict() for track in tracks]
 
 
 def _certificate(request, certificate: Certificate) -> dict:
@@ -312,7 +338,8 @@ def get_lesson(request, slug: str, lesson_id: int):
     the course's instructor and staff (403 for others, 404 if the course is not visible)."""
     player = get_player(request.user, slug, lesson_id)
     lesson, progress = player.current, player.progress
-    urls = _video_urls(request, lesson)
+    query = _media_query(request, lesson) if lesson.video else ""
+    urls = _video_urls(request, lesson, query=query)
     return {
         "id": lesson.pk,
         "title": lesson.title,
@@ -336,6 +363,7 @@ def get_lesson(request, slug: str, lesson_id: int):
         "stream_expires_at": timezone.now() + timedelta(seconds=settings.VIDEO_URL_MAX_AGE)
         if urls["stream_url"]
         else None,
+        "captions": _captions(request, lesson, query=query),
     }
 
 

@@ -20,7 +20,7 @@ from learning.access import (
     get_player,
     lessons_with_enrollment,
 )
-from learning.certificates import render_pdf
+from learning.certificates import pdf_of
 from learning.models import (
     Certificate,
     Enrollment,
@@ -28,7 +28,7 @@ from learning.models import (
     continue_lesson_subquery,
     percent,
 )
-from lms.lib.emails import absolute
+from video.captions import player_captions
 
 
 # --- Enrolment --------------------------------------------------------------------------
@@ -169,13 +169,21 @@ def lesson(request, course_slug: str, lesson_pk: int):
 def video_sources(request, current) -> dict:
     """The player's sources: ``video_url`` (the original file, "" without video), and
     once its adaptive HLS set is ready ``hls_url`` and ``poster_url`` (else None: the
-    player plays ``video_url``). All signed for this viewer, expiring."""
+    player plays ``video_url``); ``captions`` (the <track>s) and ``transcript`` (the
+    default track's cues, video.captions). All signed for this viewer, expiring."""
     if not current.video:
-        return {"video_url": "", "hls_url": None, "poster_url": None}
+        return {
+            "video_url": "",
+            "hls_url": None,
+            "poster_url": None,
+            "captions": [],
+            "transcript": None,
+        }
     query = streaming.signed_query(user=request.user, lesson=current)
     return {
         "video_url": reverse("learning:stream", args=[current.pk]) + "?" + query,
         **streaming.player_sources(current, query=query),
+        **player_captions(current, query=query),
     }
 
 
@@ -277,7 +285,7 @@ def certificate_pdf(request, code: str):
     certificate = get_certificate(code)
     if certificate.user_id != request.user.pk and not request.user.is_platform_staff:
         raise Http404("No such certificate.")
-    pdf = render_pdf(certificate, verify_url=absolute(certificate.get_absolute_url()))
+    pdf = pdf_of(certificate)  # the stored one, or drawn now if not made yet
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="lectern-certificate-{code}.pdf"'
     response["Cache-Control"] = "private, no-store"

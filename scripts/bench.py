@@ -486,7 +486,7 @@ def write_report(
         presign = hls.get("presign", {})
         lines += [
             "",
-            "Transcoding (the real job, PyAV/x264 preset veryfast, rungs "
+            f"Transcoding (the real job, PyAV/x264 preset {hls.get('preset', 'veryfast')}, rungs "
             f"{', '.join(hls['rungs'])}): "
             f"{hls['transcode_seconds']} s for {hls['source_seconds']} s of generated 720p "
             f"source, **{hls['seconds_per_source_minute']} s per source minute**. Segments of the "

@@ -16,14 +16,15 @@ class VideoConfig(AppConfig):
     }
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_save
 
         from catalog.models import Lesson
         from lms.lib.files import follow_files_of
-        from video.services import follow_lesson_video, lesson_deleted
+        from video.services import follow_lesson_video, hold_publication, lesson_deleted
 
         follow_files_of(self)  # caption files
         # catalog knows nothing of renditions: a new, replaced or removed lesson video,
         # or a deleted lesson, is followed here.
+        pre_save.connect(hold_publication, sender=Lesson, dispatch_uid="video.hold")
         post_save.connect(follow_lesson_video, sender=Lesson, dispatch_uid="video.follow")
         post_delete.connect(lesson_deleted, sender=Lesson, dispatch_uid="video.lesson_deleted")

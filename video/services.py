@@ -14,6 +14,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
@@ -40,6 +41,32 @@ def storage():
 # --- Following the lesson's video -------------------------------------------------------
 
 
+def hold_publication(sender, instance: Lesson, raw=False, **kwargs) -> None:
+    """pre_save of Lesson: in a course whose lessons wait for their video
+    (``Course.lessons_wait_for_video``), a lesson being published while its video is not
+    ready is saved unpublished instead, and published by the job once the video is
+    ready (``Transcode.publish_when_ready``). A lesson already published stays so: its
+    students keep it, playing the original file meanwhile."""
+    instance._publish_when_ready = False
+    if raw or not instance.is_published or not instance.video:
+        return
+    if not instance.section.course.lessons_wait_for_video:
+        return
+    placement = instance.placement_in_db() if instance.pk else None
+    if placement is not None and placement.published:
+        return
+    replacing = instance.video.name != getattr(instance, "_stored_files", {}).get("video", "")
+    ready = (
+        not replacing
+        and Transcode.objects.filter(
+            lesson_id=instance.pk, source=instance.video.name, status=Transcode.Status.READY
+        ).exists()
+    )
+    if not ready:
+        instance.is_published = False
+        instance._publish_when_ready = True
+
+
 def follow_lesson_video(sender, instance: Lesson, created: bool, raw=False, **kwargs) -> None:
     """post_save of Lesson: a new or replaced video gets a fresh rendition set (queued
     once the change commits); a removed one takes its set with it."""
@@ -48,11 +75,15 @@ def follow_lesson_video(sender, instance: Lesson, created: bool, raw=False, **kw
     before = getattr(instance, "_stored_files", {}).get("video", "")
     now = instance.video.name or ""
     if before == now and not created:
+        if getattr(instance, "_publish_when_ready", False):
+            Transcode.objects.filter(lesson=instance).update(publish_when_ready=True)
         return
     if not now:
         forget_lesson_video(instance.pk)
         return
-    schedule(instance, source=now)
+    schedule(
+        instance, source=now, publish_when_ready=getattr(instance, "_publish_when_ready", False)
+    )
 
 
 def forget_lesson_video(lesson_pk: int) -> None:
@@ -66,7 +97,7 @@ def lesson_deleted(sender, instance: Lesson, **kwargs) -> None:
     delete_tree_on_commit(lesson_prefix(instance.pk))
 
 
-def schedule(lesson: Lesson, *, source: str) -> Transcode:
+def schedule(lesson: Lesson, *, source: str, publish_when_ready: bool = False) -> Transcode:
     """Start (again) the rendition set of ``lesson`` from its video ``source``: a new
     run and key, nothing ready; the job is queued once the surrounding change commits.
     The previous run's files go at the same moment."""
@@ -86,6 +117,7 @@ def schedule(lesson: Lesson, *, source: str) -> Transcode:
             "duration": 0,
             "poster": "",
             "task_id": "",
+            "publish_when_ready": publish_when_ready,
             "queued_at": timezone.now(),
             "started_at": None,
             "finished_at": None,
@@ -99,7 +131,11 @@ def schedule(lesson: Lesson, *, source: str) -> Transcode:
 
 def retry(transcode_row: Transcode) -> Transcode:
     """Try a failed (or stuck) job again from the same source: a new run and key."""
-    return schedule(transcode_row.lesson, source=transcode_row.source)
+    return schedule(
+        transcode_row.lesson,
+        source=transcode_row.source,
+        publish_when_ready=transcode_row.publish_when_ready,
+    )
 
 
 def enqueue(transcode_pk: int, run: str, *, attempt: int = 1, delay: int = 0) -> None:
@@ -138,7 +174,12 @@ def run_transcode(transcode_pk: int, run: str, *, attempt: int, can_wait: bool) 
         source = local_copy(row.source, work)
         out = work / "out"
         out.mkdir()
-        result = transcode(source, out, on_progress=_progress_writer(transcode_pk, run))
+        result = transcode(
+            source,
+            out,
+            on_progress=_progress_writer(transcode_pk, run),
+            preset=settings.VIDEO_X264_PRESET,
+        )
         for name in result.files:
             with open(out / name, "rb") as handle:
                 written = storage().save(prefix + name, File(handle))

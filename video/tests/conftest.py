@@ -83,7 +83,7 @@ def make_ready(transcoded, monkeypatch):
 
     out, result = transcoded
 
-    def copy(source, folder, on_progress=lambda share: None):
+    def copy(source, folder, *, on_progress=lambda share: None, preset=None):
         for name in result.files:
             shutil.copyfile(out / name, folder / name)
         return result

@@ -189,6 +189,7 @@ class Command(BaseCommand):
                 "transcode_seconds": round(elapsed, 2),
                 "seconds_per_source_minute": round(elapsed * 60 / seconds, 2),
                 "rungs": [rendition["name"] for rendition in row.renditions],
+                "preset": settings.VIDEO_X264_PRESET,
                 "segments_per_rung": top["segments"],
                 "segment_name": f"{row.prefix}{segment}.ts",
                 "segment_bytes": video_services.storage().size(f"{row.prefix}{segment}.ts"),
