@@ -5,11 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.access import get_lesson_in_course, get_visible_course
 from learning import services, streaming
 from learning.access import (
+    PLAYER_RELATED,
     WatchRefused,
     can_watch,
     enrolled_in,
@@ -159,13 +161,30 @@ def lesson(request, course_slug: str, lesson_pk: int):
         "completed_ids": player.completed_ids,
         "previous": player.previous,
         "next": player.next,
-        "video_url": streaming.stream_url(user=request.user, lesson=current)
-        if current.video
-        else "",
-        # "captions": the <track>s; "transcript": the default track's cues (video.captions)
-        **player_captions(current, query=streaming.signed_query(user=request.user, lesson=current)),
+        **video_sources(request, current),
     }
     return render(request, "learning/lesson.html", context)
+
+
+def video_sources(request, current) -> dict:
+    """The player's sources: ``video_url`` (the original file, "" without video), and
+    once its adaptive HLS set is ready ``hls_url`` and ``poster_url`` (else None: the
+    player plays ``video_url``); ``captions`` (the <track>s) and ``transcript`` (the
+    default track's cues, video.captions). All signed for this viewer, expiring."""
+    if not current.video:
+        return {
+            "video_url": "",
+            "hls_url": None,
+            "poster_url": None,
+            "captions": [],
+            "transcript": None,
+        }
+    query = streaming.signed_query(user=request.user, lesson=current)
+    return {
+        "video_url": reverse("learning:stream", args=[current.pk]) + "?" + query,
+        **streaming.player_sources(current, query=query),
+        **player_captions(current, query=query),
+    }
 
 
 @login_required
@@ -220,7 +239,7 @@ def toggle_complete(request, lesson_pk: int):
 def preview(request, course_slug: str, lesson_pk: int):
     """A free-preview lesson, playable without enrolling."""
     course = get_visible_course(request.user, course_slug)
-    current = get_lesson_in_course(course, lesson_pk)
+    current = get_lesson_in_course(course, lesson_pk, related=[PLAYER_RELATED])
     if not current.video:
         raise Http404("No such lesson.")
     if not can_watch(request.user, current):
@@ -228,14 +247,7 @@ def preview(request, course_slug: str, lesson_pk: int):
     return render(
         request,
         "learning/preview.html",
-        {
-            "course": course,
-            "lesson": current,
-            "video_url": streaming.stream_url(user=request.user, lesson=current),
-            **player_captions(
-                current, query=streaming.signed_query(user=request.user, lesson=current)
-            ),
-        },
+        {"course": course, "lesson": current, **video_sources(request, current)},
     )
 
 

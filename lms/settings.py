@@ -400,7 +400,9 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", *_media_hosts],
         "media-src": ["'self'", *_media_hosts],
-        "connect-src": ["'self'"],
+        # hls.js fetches playlists, keys and segments with XHR: with VIDEO_DELIVERY=s3
+        # the segments come from the bucket's origin.
+        "connect-src": ["'self'", *_media_hosts],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

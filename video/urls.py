@@ -19,6 +19,15 @@ register_converter(LanguageConverter, "language")
 
 app_name = "video"
 
+# Every URL carries the viewer's token (?t= or ?app=, learning.streaming).
 urlpatterns = [
     path("video/<int:lesson_pk>/captions/<language:language>.vtt", views.caption, name="caption"),
+    # HLS delivery (video.delivery): one run of a lesson's rendition set.
+    path("video/<int:lesson_pk>/<slug:run>/master.m3u8", views.master_playlist, name="master"),
+    path(
+        "video/<int:lesson_pk>/<slug:run>/<slug:name>.m3u8", views.media_playlist, name="playlist"
+    ),
+    path("video/<int:lesson_pk>/<slug:run>/key", views.key, name="key"),
+    path("video/<int:lesson_pk>/<slug:run>/<slug:name>.ts", views.segment, name="segment"),
+    path("video/<int:lesson_pk>/<slug:run>/poster.jpg", views.poster, name="poster"),
 ]

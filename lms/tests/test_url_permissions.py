@@ -49,6 +49,12 @@ RULES = {
     "video:caption": (NO, NO, NO),  # no valid signature for them
     "learning:verify_certificate": PUBLIC,
     "learning:certificate_pdf": (LOGIN, NO, NO),  # the owner's and staff's only
+    # HLS delivery: no valid signature for them (video/tests/test_delivery.py has the rest)
+    "video:master": (NO, NO, NO),
+    "video:playlist": (NO, NO, NO),
+    "video:key": (NO, NO, NO),
+    "video:segment": (NO, NO, NO),
+    "video:poster": (NO, NO, NO),
     "reviews:list": PUBLIC,
     "reviews:submit": POST_ONLY,
     "reviews:delete": POST_ONLY,
@@ -143,6 +149,11 @@ def url_for(name: str, o) -> str:
         "payments:pay": [o["order"].pk],
         "payments:test_pay": [o["order"].pk],
         "payments:return": [o["order"].pk],
+        "video:master": [lesson.pk, lesson.transcode.run],
+        "video:playlist": [lesson.pk, lesson.transcode.run, "360p"],
+        "video:key": [lesson.pk, lesson.transcode.run],
+        "video:segment": [lesson.pk, lesson.transcode.run, "360p_00000"],
+        "video:poster": [lesson.pk, lesson.transcode.run],
     }.get(name, [])
     return reverse("catalog:course" if name == "catalog:draft" else name, args=args)
 
