@@ -48,8 +48,17 @@ setup: $(BIN)/.installed
 ## run: set everything up and serve the site on http://127.0.0.1:8000 with gunicorn
 run: setup serve
 
+# gunicorn and, beside it, a worker for the database task queue (transcoding: the
+# "video" backend; README, Background tasks), started and stopped together. Ctrl-C
+# reaches both: gunicorn stops, the worker finishes the task it is running (Ctrl-C again
+# stops it at once) and the recipe waits for it. If gunicorn ends for another reason
+# (the port is taken), the worker is stopped with it.
 serve:
-	@echo "Lectern is serving on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	@echo "Lectern is serving on http://$(HOST):$(PORT)/ with a task worker beside it  (Ctrl-C stops both)"
+	@$(BIN)/python manage.py db_worker --backend video --queue-name video --no-reload & \
+	worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'trap "wait $$worker" EXIT; exit 130' INT TERM; \
 	$(BIN)/gunicorn lms.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--no-control-socket --access-logfile - --timeout 120
 

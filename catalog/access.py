@@ -28,10 +28,11 @@ def get_visible_course(user, slug: str, **annotations) -> Course:
     return course
 
 
-def get_lesson_in_course(course: Course, lesson_pk: int) -> Lesson:
-    """A lesson of ``course`` (which the caller has already checked), else 404."""
+def get_lesson_in_course(course: Course, lesson_pk: int, *, related=()) -> Lesson:
+    """A lesson of ``course`` (which the caller has already checked), else 404.
+    ``related``: more relations to join (``select_related`` names)."""
     lesson = get_object_or_404(
-        Lesson.objects.select_related("section"), pk=lesson_pk, section__course=course
+        Lesson.objects.select_related("section", *related), pk=lesson_pk, section__course=course
     )
     lesson.section.course = course  # already loaded: no second query
     return lesson

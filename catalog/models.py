@@ -258,9 +258,13 @@ class Course(FilesFollowRows):
     def published_lessons(self):
         return Lesson.objects.filter(section__course=self, is_published=True)
 
-    def curriculum(self):
-        """Sections in order, each with its published lessons in order (two queries)."""
-        lessons = Lesson.objects.filter(is_published=True).order_by("order")
+    def curriculum(self, lessons=None):
+        """Sections in order, each with its published lessons in order (two queries).
+
+        ``lessons``: the Lesson queryset to start from, for a caller that joins more to
+        each lesson (the player joins its video's rendition set)."""
+        lessons = (Lesson.objects.all() if lessons is None else lessons).filter(is_published=True)
+        lessons = lessons.order_by("order")
         return self.sections.order_by("order").prefetch_related(
             models.Prefetch("lessons", queryset=lessons, to_attr="published_lessons")
         )

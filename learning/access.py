@@ -76,6 +76,10 @@ def can_watch(user, lesson: Lesson, *, enrolled: bool | None = None) -> bool:
 
 
 # --- Getters -------------------------------------------------------------------------------
+# What the player joins to a lesson: its HLS rendition set (video.models.Transcode).
+PLAYER_RELATED = "transcode"
+
+
 class WatchRefused(PermissionDenied):
     """The course is visible, but this lesson is not for this viewer (not enrolled)."""
 
@@ -121,11 +125,14 @@ def get_player(user, course_slug: str, lesson_pk: int) -> Player:
     if ``user`` may not watch it (not enrolled, and no free preview).
     """
     course = get_visible_course(user, course_slug, viewer_enrolled=enrolled_in(user))
-    sections = list(course.curriculum())
+    # Each lesson comes with its video's HLS rendition set (the video app's Transcode,
+    # reached by name: learning imports nothing of it), so the player's sources cost
+    # no query (streaming.player_sources).
+    sections = list(course.curriculum(Lesson.objects.select_related(PLAYER_RELATED)))
     ordered = [item for section in sections for item in section.published_lessons]
     current = next((item for item in ordered if item.pk == lesson_pk), None)
     if current is None:  # unpublished: only its instructor and staff may open it
-        current = get_lesson_in_course(course, lesson_pk)
+        current = get_lesson_in_course(course, lesson_pk, related=[PLAYER_RELATED])
     # (A lesson from the curriculum already knows its section, and the section its course.)
     if not can_watch(user, current, enrolled=course.viewer_enrolled):
         raise WatchRefused("Enrol in the course to watch its lessons.", course=course)

@@ -12,6 +12,7 @@ class LearningConfig(AppConfig):
 
         from catalog.signals import lessons_changed
         from learning.services import follow_lesson_changes, release_enrollments_of_deleted_user
+        from lms.lib.files import follow_files_of
 
         pre_delete.connect(
             release_enrollments_of_deleted_user,
@@ -22,3 +23,4 @@ class LearningConfig(AppConfig):
         lessons_changed.connect(
             follow_lesson_changes, dispatch_uid="learning.follow_lesson_changes"
         )
+        follow_files_of(self)  # certificate PDFs

@@ -4,9 +4,15 @@ Names may be in any script: Latin with accents and Cyrillic/Greek use DejaVu San
 Chinese/Japanese/Korean use Droid Sans Fallback (fonts shipped in learning/fonts), and
 right-to-left text (Hebrew, Arabic) is shaped and reordered (arabic-reshaper,
 python-bidi) before drawing, since PDF text is laid out left to right.
+
+A certificate's PDF is drawn once and kept (``Certificate.pdf``, private storage): by a
+task when the certificate is issued (learning.tasks), or by its first download if the
+queue has not got to it (or failed), so nobody waits on the queue for their certificate.
 """
 
 import io
+import logging
+import secrets
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -14,6 +20,8 @@ from pathlib import Path
 import segno
 from arabic_reshaper import ArabicReshaper
 from bidi import get_display
+from django.core.files.base import ContentFile
+from django.db import transaction
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -23,6 +31,10 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from learning.models import Certificate
+from lms.lib.emails import absolute
+from lms.lib.files import delete_file_on_commit, delete_file_on_rollback
+
+logger = logging.getLogger(__name__)
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 INK = colors.HexColor("#1d2233")
@@ -112,3 +124,52 @@ def render_pdf(certificate: Certificate, *, verify_url: str) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def draw(certificate: Certificate) -> bytes:
+    """The certificate's PDF, with its public verification address in the QR code."""
+    return render_pdf(certificate, verify_url=absolute(certificate.get_absolute_url()))
+
+
+def keep(certificate: Certificate, pdf: bytes) -> bool:
+    """Store ``pdf`` as the certificate's file, unless it has one already.
+
+    The task and a first download may draw the same certificate at once: each writes a
+    file under a name of its own (random: S3 storage overwrites a name that exists), and
+    a conditional UPDATE lets one name into the row; the other file is deleted, as is this
+    one if the row is gone. True if this one was kept.
+    """
+    storage = Certificate._meta.get_field("pdf").storage
+    name = f"certificates/{certificate.code}-{secrets.token_hex(4)}.pdf"
+    with transaction.atomic():  # a failed UPDATE takes the file with it
+        name = storage.save(name, ContentFile(pdf))
+        delete_file_on_rollback(storage, name)
+        kept = Certificate.objects.filter(pk=certificate.pk, pdf="").update(pdf=name)
+        if not kept:
+            delete_file_on_commit(storage, name)
+            return False
+    certificate.pdf.name = name
+    certificate._stored_files = certificate._current_files()
+    return True
+
+
+def pdf_of(certificate: Certificate) -> bytes:
+    """The stored PDF; else one drawn now, and kept for next time if storing works (a
+    full disk or an S3 outage must not cost the person their download)."""
+    if certificate.pdf:
+        try:
+            with certificate.pdf.open("rb") as stored:
+                return stored.read()
+        except Exception:  # a lost file, an S3 outage
+            logger.exception(
+                "Certificate %s: stored PDF %s unreadable; drawing it again",
+                certificate.code,
+                certificate.pdf.name,
+            )
+            return draw(certificate)
+    pdf = draw(certificate)
+    try:
+        keep(certificate, pdf)
+    except Exception:
+        logger.exception("Certificate %s: PDF drawn but not stored", certificate.code)
+    return pdf

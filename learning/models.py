@@ -7,7 +7,8 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from catalog.models import Course, Lesson
+from catalog.models import Course, Lesson, private_storage
+from lms.lib.files import FilesFollowRows
 from lms.lib.validators import no_control_characters
 
 
@@ -214,8 +215,13 @@ def new_certificate_code() -> str:
     return secrets.token_urlsafe(12)
 
 
-class Certificate(models.Model):
-    """Proof that a student completed a course, with the names as they were at issue."""
+class Certificate(FilesFollowRows):
+    """Proof that a student completed a course, with the names as they were at issue.
+
+    ``pdf`` is the certificate's PDF, made by a task when it is issued (learning.tasks)
+    or at its first download if that comes first; kept in the private storage and
+    deleted with the row.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
@@ -237,6 +243,9 @@ class Certificate(models.Model):
     )
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    pdf = models.FileField(
+        "PDF", storage=private_storage, upload_to="certificates", blank=True, editable=False
     )
 
     class Meta:

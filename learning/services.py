@@ -23,6 +23,7 @@ from learning.models import (
     merge_segment,
     percent,
 )
+from learning.tasks import queue_certificate_pdf
 from lms.lib.emails import absolute, queue_email
 
 # Watched time is credited at most as fast as real playback can produce it: the media
@@ -364,7 +365,7 @@ def _mark_course_completion(*, user, course: Course) -> bool:
 def issue_certificate(*, user, course: Course) -> Certificate:
     """The user's certificate for ``course``, issued once whatever the concurrency."""
     course = Course.objects.select_related("instructor__profile").get(pk=course.pk)
-    certificate, _ = Certificate.objects.get_or_create(  # a concurrent completion: one wins
+    certificate, created = Certificate.objects.get_or_create(  # concurrent completions: one wins
         user=user,
         course=course,
         defaults={
@@ -373,6 +374,8 @@ def issue_certificate(*, user, course: Course) -> Certificate:
             "instructor_name": course.instructor.profile.public_name,
         },
     )
+    if created:
+        queue_certificate_pdf(certificate)  # drawn by a worker once this commits
     return certificate
 
 

@@ -7,6 +7,10 @@ sign-in they were made for, valid while that sign-in lasts (``app_stream_url``).
 checks the signature and the entitlement, then either serves
 the bytes itself (Range support: seeking works), or hands off to nginx with
 ``X-Accel-Redirect``, or redirects to a short-lived signed S3 URL (``VIDEO_DELIVERY``).
+
+The same token signs every media URL of the lesson: the HLS rendition set's playlists,
+key, segments and poster (served by the video app, video.delivery) are reached with it,
+and ``player_sources`` gives the player their URLs once the set is ready.
 """
 
 import mimetypes
@@ -15,11 +19,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core import signing
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 
-from lms.lib.api import token_session_user
+from lms.lib.api import token_session_user, token_session_user_id
 
 SIGNING_SALT = "lectern.learning.stream"
 # A different salt: a browser's ?t= token can never pass as an app's, nor the reverse.
@@ -47,14 +52,18 @@ def stream_url(*, user, lesson) -> str:
     )
 
 
-def signature_is_valid(token: str, *, user, lesson_pk: int) -> bool:
+def _signed_viewer(token: str) -> str | None:
+    """The "viewer:lesson" a browser token was signed for, None if tampered or expired."""
     try:
-        value = signing.TimestampSigner(salt=SIGNING_SALT).unsign(
+        return signing.TimestampSigner(salt=SIGNING_SALT).unsign(
             token, max_age=settings.VIDEO_URL_MAX_AGE
         )
     except signing.BadSignature:  # tampered or expired (SignatureExpired is a subclass)
-        return False
-    return value == f"{viewer_key(user)}:{lesson_pk}"
+        return None
+
+
+def signature_is_valid(token: str, *, user, lesson_pk: int) -> bool:
+    return _signed_viewer(token) == f"{viewer_key(user)}:{lesson_pk}"
 
 
 def app_stream_url(*, user, lesson, session_id: str) -> str:
@@ -75,9 +84,9 @@ def app_signed_query(*, user, lesson, session_id: str) -> str:
     )
 
 
-def app_viewer(token: str, *, lesson_pk: int):
-    """The user an app's URL was made for, if it is for this lesson, unexpired and
-    untampered, and its API sign-in is still live; else None."""
+def _app_token(token: str, *, lesson_pk: int) -> tuple[int, str] | None:
+    """(user pk, API session id) of an app's token for this lesson, unexpired and
+    untampered; else None."""
     try:
         user_pk, signed_lesson_pk, session_id = signing.loads(
             token, salt=APP_SIGNING_SALT, max_age=settings.VIDEO_URL_MAX_AGE
@@ -86,8 +95,17 @@ def app_viewer(token: str, *, lesson_pk: int):
         return None
     if signed_lesson_pk != lesson_pk or not isinstance(session_id, str):
         return None
-    user = token_session_user(session_id)
-    return user if user is not None and user.pk == user_pk else None
+    return user_pk, session_id
+
+
+def app_viewer(token: str, *, lesson_pk: int):
+    """The user an app's URL was made for, if it is for this lesson, unexpired and
+    untampered, and its API sign-in is still live; else None."""
+    signed = _app_token(token, lesson_pk=lesson_pk)
+    if signed is None:
+        return None
+    user = token_session_user(signed[1])
+    return user if user is not None and user.pk == signed[0] else None
 
 
 def viewer(request, *, lesson_pk: int):
@@ -101,6 +119,49 @@ def viewer(request, *, lesson_pk: int):
     if signature_is_valid(request.GET.get("t", ""), user=request.user, lesson_pk=lesson_pk):
         return request.user
     return None
+
+
+def signed_for_session(request, *, lesson_pk: int) -> bool:
+    """``viewer()``'s question without loading the user (no query while the session is
+    cached): is this request's link valid, unexpired, for this lesson, and signed for
+    the user signed in to this browser session (``?t=``) or still signed in to the API
+    session the app's link names (``?app=``)?
+
+    Weaker than ``viewer()`` in one way: a session ended by a password change elsewhere
+    still passes until the link expires (``get_user`` would have ended it). So it guards
+    only bytes that are useless alone — the encrypted HLS segments — never a decision
+    about rights or the key, which go through ``viewer()`` and the entitlement.
+    """
+    if "app" in request.GET:
+        signed = _app_token(request.GET["app"], lesson_pk=lesson_pk)
+        return signed is not None and token_session_user_id(signed[1]) == str(signed[0])
+    session = getattr(request, "session", None)
+    who = (session.get(SESSION_KEY) if session is not None else None) or "anon"
+    return _signed_viewer(request.GET.get("t", "")) == f"{who}:{lesson_pk}"
+
+
+def token_query(request) -> str:
+    """This request's own signature as a query string (``t=…`` or ``app=…``, nothing
+    else), for the URLs an answer hands on (an HLS playlist's key and segments): they
+    belong to the same viewer and expire with the link that reached them."""
+    if "app" in request.GET:
+        return urlencode({"app": request.GET["app"]})
+    return urlencode({"t": request.GET.get("t", "")})
+
+
+def player_sources(lesson, *, query: str) -> dict:
+    """What the player needs besides the original video: ``hls_url`` (the signed master
+    playlist of the lesson's adaptive, encrypted HLS set) and ``poster_url``, both None
+    until that set is ready (the player then plays the original file). ``query`` is the
+    viewer's signature (``signed_query``/``app_signed_query``).
+
+    The set is the video app's (video.models.Transcode, the lesson's ``transcode``): load
+    the lesson with ``select_related("transcode")`` and this costs no query.
+    """
+    transcode = getattr(lesson, "transcode", None)  # None: no video, or not made yet
+    if transcode is None:
+        return {"hls_url": None, "poster_url": None}
+    return transcode.player_sources(query=query)
 
 
 @dataclass(frozen=True)
@@ -165,30 +226,42 @@ def content_type_for(name: str) -> str:
 
 def video_response(request, field_file) -> HttpResponse:
     """Deliver ``field_file`` according to ``VIDEO_DELIVERY`` (the viewer is already checked)."""
-    name = field_file.name
+    return stored_file_response(request, field_file.storage, field_file.name)
+
+
+def stored_file_response(request, storage, name: str, *, content_type: str = "") -> HttpResponse:
+    """Deliver the stored file ``name`` according to ``VIDEO_DELIVERY`` (the caller has
+    checked the viewer): Django with Range support, nginx's ``X-Accel-Redirect`` or a
+    redirect to a signed, short-lived S3 URL."""
     delivery = settings.VIDEO_DELIVERY
     if delivery == "nginx":
-        response = HttpResponse(content_type=content_type_for(name))
+        response = HttpResponse(content_type=content_type or content_type_for(name))
         response["X-Accel-Redirect"] = settings.VIDEO_ACCEL_PREFIX.rstrip("/") + "/" + name
         response["X-Accel-Buffering"] = "no"
         return private(response)
     if delivery == "s3":
         response = HttpResponse(status=302)
-        response["Location"] = field_file.storage.url(name)  # signed, short-lived
+        parameters = {"ResponseContentType": content_type} if content_type else None
+        response["Location"] = storage.url(name, parameters=parameters)  # signed, short-lived
         return private(response)
-    return ranged_response(request, field_file)
+    return ranged_file_response(request, storage, name, content_type=content_type)
 
 
 def ranged_response(request, field_file) -> HttpResponse:
-    size = field_file.size
-    content_type = content_type_for(field_file.name)
+    return ranged_file_response(request, field_file.storage, field_file.name)
+
+
+def ranged_file_response(request, storage, name: str, *, content_type: str = "") -> HttpResponse:
+    """The stored file ``name`` with HTTP Range support (206, 416), marked private."""
+    size = storage.size(name)
+    content_type = content_type or content_type_for(name)
     try:
         byte_range = parse_range(request.headers.get("Range"), size)
     except UnsatisfiableRange:
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return private(response)
-    handle = field_file.storage.open(field_file.name, "rb")
+    handle = storage.open(name, "rb")
     if byte_range is None:
         response = FileResponse(handle, content_type=content_type)
         response["Content-Length"] = str(size)

@@ -5,11 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.access import get_lesson_in_course, get_visible_course
 from learning import services, streaming
 from learning.access import (
+    PLAYER_RELATED,
     WatchRefused,
     can_watch,
     enrolled_in,
@@ -18,7 +20,7 @@ from learning.access import (
     get_player,
     lessons_with_enrollment,
 )
-from learning.certificates import render_pdf
+from learning.certificates import pdf_of
 from learning.models import (
     Certificate,
     Enrollment,
@@ -26,7 +28,7 @@ from learning.models import (
     continue_lesson_subquery,
     percent,
 )
-from lms.lib.emails import absolute
+from video.captions import player_captions
 
 
 # --- Enrolment --------------------------------------------------------------------------
@@ -159,11 +161,30 @@ def lesson(request, course_slug: str, lesson_pk: int):
         "completed_ids": player.completed_ids,
         "previous": player.previous,
         "next": player.next,
-        "video_url": streaming.stream_url(user=request.user, lesson=current)
-        if current.video
-        else "",
+        **video_sources(request, current),
     }
     return render(request, "learning/lesson.html", context)
+
+
+def video_sources(request, current) -> dict:
+    """The player's sources: ``video_url`` (the original file, "" without video), and
+    once its adaptive HLS set is ready ``hls_url`` and ``poster_url`` (else None: the
+    player plays ``video_url``); ``captions`` (the <track>s) and ``transcript`` (the
+    default track's cues, video.captions). All signed for this viewer, expiring."""
+    if not current.video:
+        return {
+            "video_url": "",
+            "hls_url": None,
+            "poster_url": None,
+            "captions": [],
+            "transcript": None,
+        }
+    query = streaming.signed_query(user=request.user, lesson=current)
+    return {
+        "video_url": reverse("learning:stream", args=[current.pk]) + "?" + query,
+        **streaming.player_sources(current, query=query),
+        **player_captions(current, query=query),
+    }
 
 
 @login_required
@@ -218,7 +239,7 @@ def toggle_complete(request, lesson_pk: int):
 def preview(request, course_slug: str, lesson_pk: int):
     """A free-preview lesson, playable without enrolling."""
     course = get_visible_course(request.user, course_slug)
-    current = get_lesson_in_course(course, lesson_pk)
+    current = get_lesson_in_course(course, lesson_pk, related=[PLAYER_RELATED])
     if not current.video:
         raise Http404("No such lesson.")
     if not can_watch(request.user, current):
@@ -226,11 +247,7 @@ def preview(request, course_slug: str, lesson_pk: int):
     return render(
         request,
         "learning/preview.html",
-        {
-            "course": course,
-            "lesson": current,
-            "video_url": streaming.stream_url(user=request.user, lesson=current),
-        },
+        {"course": course, "lesson": current, **video_sources(request, current)},
     )
 
 
@@ -268,7 +285,7 @@ def certificate_pdf(request, code: str):
     certificate = get_certificate(code)
     if certificate.user_id != request.user.pk and not request.user.is_platform_staff:
         raise Http404("No such certificate.")
-    pdf = render_pdf(certificate, verify_url=absolute(certificate.get_absolute_url()))
+    pdf = pdf_of(certificate)  # the stored one, or drawn now if not made yet
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="lectern-certificate-{code}.pdf"'
     response["Cache-Control"] = "private, no-store"

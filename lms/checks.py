@@ -2,7 +2,7 @@
 
 ``DEBUG=0`` is production: several gunicorn workers on several hosts. A local-memory
 cache there keeps one copy of the rate limits, the page cache and the cached sessions per
-process; in-process tasks send emails inside the request. Both are the defaults that
+process; in-process tasks send emails (and transcode) inside the request. Both are the defaults that
 make ``make run`` need no services, so they are refused here rather than in settings.py.
 ``VIDEO_DELIVERY=s3`` with videos on local disk fails on every video, in any mode.
 A long-lived API access token is only a warning: it works, but is a risk.
@@ -55,16 +55,43 @@ def production_needs_shared_backends(app_configs, **kwargs) -> list[Error]:
             )
     for alias, config in settings.TASKS.items():
         if _is_one_of(config["BACKEND"], IN_PROCESS_TASKS):
+            variable = "TASKS_BACKEND" if alias == "default" else f"{alias.upper()}_TASKS_BACKEND"
             errors.append(
                 Error(
-                    f"DEBUG=0 with TASKS[{alias!r}] = {config['BACKEND']}: emails would be "
-                    "sent inside the request (or never), not by a worker.",
-                    hint="Set TASKS_BACKEND=django_tasks_db.DatabaseBackend and run "
-                    "`manage.py db_worker` (deploy/lectern-worker.service).",
+                    f"DEBUG=0 with TASKS[{alias!r}] = {config['BACKEND']}: its tasks "
+                    "(emails, PDFs, transcoding) would run inside the request (or never), "
+                    "not on a worker.",
+                    hint=f"Set {variable}=django_tasks_rq.RQBackend and run "
+                    "`manage.py rqworker default video --with-scheduler` "
+                    "(deploy/lectern-worker.service and lectern-video-worker.service; README, "
+                    "Background tasks).",
                     id="lms.E002",
                 )
             )
     return errors
+
+
+RQ_BACKEND = ("django_tasks_rq.RQBackend",)
+
+
+@register("lectern")
+def task_queue_apart_from_cache(app_configs, **kwargs) -> list[Warning]:
+    """RQ keeps its queues in Redis; the cache may be flushed (``cache.clear()`` empties
+    its whole Redis database) or evict keys under memory pressure (a cache's usual
+    ``allkeys-lru``), and either would drop queued emails and transcodes unseen."""
+    if settings.DEBUG or not settings.REDIS_URL or settings.RQ_URL != settings.REDIS_URL:
+        return []
+    if not any(_is_one_of(c["BACKEND"], RQ_BACKEND) for c in settings.TASKS.values()):
+        return []
+    return [
+        Warning(
+            f"RQ_URL is the cache's Redis database ({settings.REDIS_URL}): clearing the "
+            "cache, or Redis evicting keys when full, would drop queued tasks.",
+            hint="Give the queue its own Redis database (e.g. RQ_URL=redis://host:6379/1), "
+            "better a Redis with maxmemory-policy noeviction (README, Background tasks).",
+            id="lms.W002",
+        )
+    ]
 
 
 @register("lectern")

@@ -180,6 +180,8 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password was changed" and the like
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""  # subjects name Lectern in words, as its own emails do
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_SESSION_REMEMBER = None
+# Renders allauth's emails in the request, as allauth does, and sends them from a task.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 
 # --- Email ----------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -195,18 +197,26 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Lectern <noreply@lec
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Background tasks (django-tasks, the backport of Django 6's tasks) ---------------
-# Two backends: "default" for short jobs (emails, certificate PDFs) and "video" for
-# transcoding (minutes per lesson, its own queue so it never holds up an email).
-# Production: both django_tasks_rq.RQBackend on Redis, workers `manage.py rqworker
-# default video` (README, "Background tasks"). `make run`: emails in-process right after
-# commit, transcoding in the database queue with a db_worker started beside gunicorn.
+# Two backends: "default" for short jobs (emails, allauth's code emails, certificate PDFs)
+# and "video" for transcoding (minutes per lesson, its own queue so it never holds up an
+# email). Production: both django_tasks_rq.RQBackend on Redis, workers
+# `manage.py rqworker default video --with-scheduler` (the scheduler moves deferred
+# tasks, e.g. email retries, onto their queue when due; README, "Background tasks").
+# `make run`: emails in-process right after commit, transcoding in the database queue
+# with a db_worker started beside gunicorn by the same command.
 RQ_URL = env.str("RQ_URL", default=REDIS_URL or "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {
     "default": {"URL": RQ_URL, "DEFAULT_TIMEOUT": 10 * 60},
     "video": {"URL": RQ_URL, "DEFAULT_TIMEOUT": 6 * 60 * 60},
 }
-# Workers run django-tasks-rq's job class (it reports results back to django-tasks).
-RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+RQ = {
+    # Workers must run jobs as django-tasks tasks (rq's own Job cannot call a Task):
+    # set here, `manage.py rqworker` needs no --job-class.
+    "JOB_CLASS": "django_tasks_rq.Job",
+}
+# django-rq's dashboard is mounted in the admin for platform staff only (lms/admin.py),
+# not through django-rq's own registration, which lets any is_staff user (instructors) in.
+RQ_SHOW_ADMIN_LINK = False
 TASKS = {
     "default": {
         "BACKEND": env.str(
@@ -283,6 +293,8 @@ AVATAR_SIZE = 256
 THUMBNAIL_MAX_BYTES = env.int("THUMBNAIL_MAX_BYTES", default=8 * 1024 * 1024)
 THUMBNAIL_SIZE = (960, 540)
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
+# A WebVTT caption file (video.captions): an hour of speech is about 100 KB.
+CAPTION_MAX_BYTES = env.int("CAPTION_MAX_BYTES", default=1024 * 1024)
 # Django keeps uploads up to this size in memory; larger ones stream to a temp file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
@@ -297,6 +309,9 @@ FILE_UPLOAD_HANDLERS = [
 VIDEO_DELIVERY = env.str("VIDEO_DELIVERY", default="direct")
 VIDEO_ACCEL_PREFIX = env.str("VIDEO_ACCEL_PREFIX", default="/protected-videos/")
 VIDEO_URL_MAX_AGE = env.int("VIDEO_URL_MAX_AGE", default=60 * 60)
+# x264's speed/size trade-off for the HLS renditions (video.transcode): "veryfast" keeps
+# a 2-core worker near real time at 720p; "medium" makes ~10 % smaller files, 2–3× slower.
+VIDEO_X264_PRESET = env.str("VIDEO_X264_PRESET", default="veryfast")
 
 # A lesson completes by itself once this share of it has really been played.
 LESSON_COMPLETE_RATIO = env.float("LESSON_COMPLETE_RATIO", default=0.9)
@@ -385,9 +400,10 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", *_media_hosts],
         # blob: is the MediaSource hls.js plays through (a URL only our scripts can make);
-        # hls.js fetches playlists, keys and segments, so the media hosts are in
-        # connect-src too. Its worker is a static file of ours: script-src covers it.
+        # its worker is a static file of ours: script-src covers it.
         "media-src": ["'self'", "blob:", *_media_hosts],
+        # hls.js fetches playlists, keys and segments with XHR: with VIDEO_DELIVERY=s3
+        # the segments come from the bucket's origin.
         "connect-src": ["'self'", *_media_hosts],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

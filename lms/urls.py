@@ -51,6 +51,7 @@ urlpatterns = [
     path("", include("learning.urls")),
     path("", include("reviews.urls")),
     path("", include("payments.urls")),
+    path("", include("video.urls")),
     # The token API: allauth's headless auth for apps, then Lectern's own endpoints.
     # Two of allauth's endpoints for apps, adjusted (accounts/views.py), in their place.
     path(

@@ -11,8 +11,14 @@ through Django alone, and, where nginx is installed, through the production hand
 (nginx in front, Django checks the signed URL and answers X-Accel-Redirect) against nginx
 serving the same file directly, for files of BENCH_VIDEO_MB megabytes (default 8,128: a
 short clip and a lesson-length video; the hand-off costs a fixed Django request per file).
+HLS: transcoding seconds per minute of 720p source (a generated clip of BENCH_HLS_SECONDS,
+default 60, through the real job), and a segment of it delivered by Django alone, by
+nginx after Lectern's X-Accel hand-off and by nginx directly; the media playlist and the
+key (per viewer, full check); the cost of presigning S3 segment URLs (VIDEO_DELIVERY=s3).
 Data: the demo plus ``generate_scale_data`` at BENCH_COURSES courses (default 500) with
 BENCH_STUDENTS students (default 2,000). Writes docs/benchmarks/latest.md and latest.png.
+
+    scripts/bench.py --hls      # only the HLS rows (no scale data), merged into latest.json
 Bounded: each scenario runs BENCH_SECONDS (default 10) seconds, with BENCH_CONNECTIONS
 (16) connections against BENCH_WORKERS (2 × cores + 1) gunicorn workers, on 127.0.0.1.
 """
@@ -43,10 +49,12 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", str((os.cpu_count() or 1) * 2 + 1)
 COURSES = int(os.environ.get("BENCH_COURSES", "500"))
 STUDENTS = int(os.environ.get("BENCH_STUDENTS", "2000"))
 VIDEO_MB = [int(mb) for mb in os.environ.get("BENCH_VIDEO_MB", "8,128").split(",")]
+HLS_SECONDS = int(os.environ.get("BENCH_HLS_SECONDS", "60"))
 OUT = ROOT / "docs" / "benchmarks" / "latest.md"
 CHART = OUT.with_suffix(".png")
 RAW = OUT.with_suffix(".json")
 BARE = "Bare Django view (yardstick)"
+DATE = "%Y-%m-%d %H:%M UTC"
 
 LUA_ROTATE = """
 local students = {}
@@ -62,7 +70,7 @@ end
 """
 
 
-def lua_for(kind: str, prep: dict, sessions: list[dict] | None = None, video: int = 0) -> str:
+def lua_for(kind: str, prep: dict, sessions: list[dict] | None = None, video: int | str = 0) -> str:
     rows = "\n".join(
         f'students[{i + 1}] = {{session="{s["session"]}", access="{s.get("access", "")}", '
         f'video="{video_of(s, video)}"}}'
@@ -94,7 +102,10 @@ def lua_for(kind: str, prep: dict, sessions: list[dict] | None = None, video: in
     return LUA_ROTATE % {"students": rows, "csrf": prep["csrf"], "extra": extra}
 
 
-def video_of(student: dict, index: int) -> str:
+def video_of(student: dict, index: int | str) -> str:
+    """The student's signed URL: of the index-th streamed video, or an HLS one by name."""
+    if isinstance(index, str):
+        return student.get("hls", {}).get(index, "")
     videos = student.get("videos", [])
     return videos[index] if index < len(videos) else ""
 
@@ -144,7 +155,7 @@ http {
     access_log off;
     sendfile on;
     tcp_nopush on;
-    types { video/mp4 mp4; video/webm webm; }
+    types { video/mp4 mp4; video/webm webm; video/mp2t ts; }
     client_body_temp_path %(workdir)s/nginx-body;
     proxy_temp_path %(workdir)s/nginx-proxy;
     upstream lectern { server 127.0.0.1:%(upstream)d; keepalive 16; }
@@ -196,7 +207,7 @@ def scenario(results: dict, name: str, base: str, path: str, script: str | None 
     )
 
 
-def main() -> None:
+def main(*, only_hls: bool = False) -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
     if "REDIS_URL" not in os.environ and not shutil.which("redis-server"):
@@ -211,62 +222,34 @@ def main() -> None:
     site = Site(workdir, port=free_port(), workers=WORKERS, env=env)
     print(f"Preparing the database ({site.database}) in {workdir} …", flush=True)
     site.prepare()
-    site.manage("generate_scale_data", "--courses", str(COURSES), "--students", str(STUDENTS))
-    prep = site.bench_prepare("--students", "50", "--video-mb", *map(str, VIDEO_MB))
+    if not only_hls:
+        site.manage("generate_scale_data", "--courses", str(COURSES), "--students", str(STUDENTS))
+    print(f"Transcoding a {HLS_SECONDS} s 720p clip …", flush=True)
+    prep = site.bench_prepare(
+        "--students",
+        "50",
+        "--video-mb",
+        *([] if only_hls else map(str, VIDEO_MB)),
+        "--hls-seconds",
+        str(HLS_SECONDS),
+    )
+    hls = prep["hls"]
+    print(
+        f"Transcoding: {hls['transcode_seconds']} s for {hls['source_seconds']} s of 720p "
+        f"({hls['seconds_per_source_minute']} s per source minute; rungs {hls['rungs']})",
+        flush=True,
+    )
     sizes = [f"{v['bytes'] / 1024**2:.0f} MB" for v in prep["videos"]]
+    segment = f"HLS segment, {hls['segment_bytes'] / 1024**2:.1f} MB"
     results: dict[str, dict] = {}
     nginx = None
     try:
         site.start()
         base = site.base
-        staff = [{"session": prep["staff_session"]}]
         scenario(results, BARE, base, "/bench/ok/")
-        scenario(results, "Home (anonymous)", base, "/")
-        scenario(
-            results,
-            "Catalog search + filter (anonymous)",
-            base,
-            "/courses/?q=python&price=free&sort=rating",
-        )
-        scenario(results, "Course page (anonymous)", base, prep["course"])
-        scenario(
-            results, "Player page (logged in)", base, prep["player"], lua_for(prep["player"], prep)
-        )
-        scenario(
-            results,
-            "Progress update (50 students, POST)",
-            base,
-            prep["progress"],
-            lua_for("progress", prep),
-        )
-        scenario(
-            results,
-            "API: course list, search + filter (anonymous)",
-            base,
-            "/api/v1/courses?q=python&price=free&sort=rating",
-        )
-        scenario(
-            results,
-            "API: progress report (50 students, JWT)",
-            base,
-            prep["api_progress"],
-            lua_for("api-progress", prep),
-        )
-        scenario(
-            results,
-            "Dashboard, 30 days (staff)",
-            base,
-            prep["dashboard"],
-            lua_for(prep["dashboard"], prep, staff),
-        )
-        for index, size in enumerate(sizes):
-            scenario(
-                results,
-                f"Video streaming, {size} file: Django alone",
-                base,
-                "/",
-                lua_for("video", prep, video=index),
-            )
+        hls_scenarios_django(results, base, prep, segment)
+        if not only_hls:
+            page_and_streaming_scenarios(results, base, prep, sizes)
         if shutil.which("nginx"):
             # The production hand-off: restart gunicorn with VIDEO_DELIVERY=nginx behind it.
             site.stop()
@@ -274,6 +257,19 @@ def main() -> None:
             site.start()
             nginx = Nginx(workdir, upstream=site.port, private=workdir / "private")
             nginx.start()
+            scenario(
+                results,
+                f"{segment}: nginx direct",
+                nginx.base,
+                f"/direct-videos/{hls['segment_name']}",
+            )
+            scenario(
+                results,
+                f"{segment}: nginx + X-Accel hand-off",
+                nginx.base,
+                "/",
+                lua_for("video", prep, video="segment"),
+            )
             for index, size in enumerate(sizes):
                 scenario(
                     results,
@@ -306,10 +302,138 @@ def main() -> None:
         "(generate_scale_data); 50 logged-in benchmark students",
         "load": f"wrk, 2 threads, {CONNECTIONS} connections, {SECONDS} s per scenario after "
         "a warm-up pass, from the same machine (127.0.0.1)",
+        "date": datetime.now(UTC).strftime(DATE),
     }
-    RAW.write_text(json.dumps({**description, "results": results}, indent=1))
-    write_report(results, **description)
+    hls["presign"] = presign_cost(hls["segments_per_rung"])
+    if only_hls:  # the other rows stay as the last full run measured them
+        raw = json.loads(RAW.read_text())
+        kept = {k: v for k, v in raw["results"].items() if not k.startswith("HLS ")}
+        if BARE in kept:
+            results[BARE + " (HLS run)"] = results.pop(BARE)
+        results = {**kept, **results}
+        description = {k: raw[k] for k in ("machine", "server", "data", "load")}
+        description["date"] = raw.get("date") or previous_date()
+        description["hls_run"] = (
+            f"HLS rows: `scripts/bench.py --hls` on {datetime.now(UTC).strftime(DATE)} "
+            "(demo data only, same server setup)"
+        )
+    RAW.write_text(json.dumps({**description, "hls": hls, "results": results}, indent=1))
+    write_report(results, hls=hls, **description)
     write_chart(results)
+
+
+def page_and_streaming_scenarios(results: dict, base: str, prep: dict, sizes: list[str]) -> None:
+    """Pages, API and video streaming through Django (left out by --hls)."""
+    staff = [{"session": prep["staff_session"]}]
+    scenario(results, "Home (anonymous)", base, "/")
+    scenario(
+        results,
+        "Catalog search + filter (anonymous)",
+        base,
+        "/courses/?q=python&price=free&sort=rating",
+    )
+    scenario(results, "Course page (anonymous)", base, prep["course"])
+    scenario(
+        results, "Player page (logged in)", base, prep["player"], lua_for(prep["player"], prep)
+    )
+    scenario(
+        results,
+        "Progress update (50 students, POST)",
+        base,
+        prep["progress"],
+        lua_for("progress", prep),
+    )
+    scenario(
+        results,
+        "API: course list, search + filter (anonymous)",
+        base,
+        "/api/v1/courses?q=python&price=free&sort=rating",
+    )
+    scenario(
+        results,
+        "API: progress report (50 students, JWT)",
+        base,
+        prep["api_progress"],
+        lua_for("api-progress", prep),
+    )
+    scenario(
+        results,
+        "Dashboard, 30 days (staff)",
+        base,
+        prep["dashboard"],
+        lua_for(prep["dashboard"], prep, staff),
+    )
+    for index, size in enumerate(sizes):
+        scenario(
+            results,
+            f"Video streaming, {size} file: Django alone",
+            base,
+            "/",
+            lua_for("video", prep, video=index),
+        )
+
+
+def previous_date() -> str:
+    """The date latest.md gives for the last full run."""
+    match = re.search(r"^- Date: (.+)$", OUT.read_text(), re.MULTILINE) if OUT.exists() else None
+    return match.group(1) if match else ""
+
+
+def hls_scenarios_django(results: dict, base: str, prep: dict, segment: str) -> None:
+    """The HLS requests Django answers itself (VIDEO_DELIVERY=direct): a segment, and per
+    playback the media playlist (signed for the viewer) and the key (entitlement)."""
+    scenario(
+        results, f"{segment}: Django alone", base, "/", lua_for("video", prep, video="segment")
+    )
+    scenario(
+        results,
+        f"HLS media playlist ({prep['hls']['segments_per_rung']} segments, signed per viewer)",
+        base,
+        "/",
+        lua_for("video", prep, video="playlist"),
+    )
+    scenario(
+        results, "HLS key (entitlement checked)", base, "/", lua_for("video", prep, video="key")
+    )
+
+
+def presign_cost(segments: int, rounds: int = 2000) -> dict:
+    """VIDEO_DELIVERY=s3 writes a presigned S3 URL per segment into each media playlist
+    (django-storages' url() is boto3's generate_presigned_url: local computation, no
+    request). Its cost per URL, and for this clip's and an hour's playlist."""
+    import time
+
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        region_name="eu-west-1",
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",  # noqa: S106 (AWS's doc example)
+    )
+
+    def sign(n: int) -> str:
+        return client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": "lectern-private",
+                "Key": f"hls/1/0123456789abcdef/720p_{n:05d}.ts",
+                "ResponseContentType": "video/mp2t",
+            },
+            ExpiresIn=3600,
+        )
+
+    for n in range(100):  # warm-up
+        sign(n)
+    started = time.perf_counter()
+    for n in range(rounds):
+        sign(n)
+    per_url = (time.perf_counter() - started) / rounds
+    return {
+        "microseconds_per_url": round(per_url * 1e6, 1),
+        "clip_playlist_ms": round(per_url * segments * 1000, 2),
+        "hour_playlist_ms": round(per_url * 900 * 1000, 1),  # 3,600 s ÷ 4 s segments
+    }
 
 
 def redraw() -> None:
@@ -319,16 +443,29 @@ def redraw() -> None:
     write_chart(raw["results"])
 
 
-def write_report(results: dict, *, machine: str, server: str, data: str, load: str) -> None:
+def write_report(
+    results: dict,
+    *,
+    machine: str,
+    server: str,
+    data: str,
+    load: str,
+    hls: dict | None = None,
+    hls_run: str = "",
+    date: str = "",
+) -> None:
     bare = results[BARE]["rps"] or 1
+    # Rows of a separate `--hls` run compare with that run's own yardstick.
+    hls_bare = results.get(BARE + " (HLS run)", results[BARE])["rps"] or 1
     lines = [
         "# Lectern benchmark — latest run",
         "",
-        f"- Date: {datetime.fromtimestamp(RAW.stat().st_mtime, UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Date: {date or datetime.fromtimestamp(RAW.stat().st_mtime, UTC).strftime(DATE)}",
         f"- Machine: {machine}",
         f"- Server: {server}",
         f"- Data: {data}",
         f"- Load: {load}",
+        *([f"- {hls_run}"] if hls_run else []),
         "",
         "| scenario | requests/s | p50 ms | p99 ms | MiB/s | non-2xx | ratio |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -337,12 +474,32 @@ def write_report(results: dict, *, machine: str, server: str, data: str, load: s
         direct = direct_for(results, name)
         if direct:
             ratio = f"{r['bytes_per_s'] / (direct['bytes_per_s'] or 1):.0%} of nginx direct"
+        elif name.startswith("HLS ") or name.endswith("(HLS run)"):
+            ratio = f"{r['rps'] / hls_bare:.0%} of bare"
         else:
             ratio = f"{r['rps'] / bare:.0%} of bare"
         lines.append(
             f"| {name} | {r['rps']:.1f} | {r['p50']:.2f} | {r['p99']:.2f} | "
             f"{r['bytes_per_s'] / 1024**2:.1f} | {r['errors']} | {ratio} |"
         )
+    if hls:
+        presign = hls.get("presign", {})
+        lines += [
+            "",
+            f"Transcoding (the real job, PyAV/x264 preset {hls.get('preset', 'veryfast')}, rungs "
+            f"{', '.join(hls['rungs'])}): "
+            f"{hls['transcode_seconds']} s for {hls['source_seconds']} s of generated 720p "
+            f"source, **{hls['seconds_per_source_minute']} s per source minute**. Segments of the "
+            f"top rung: {hls['segment_bytes'] / 1024**2:.2f} MB each.",
+        ]
+        if presign:
+            lines += [
+                "",
+                f"S3 delivery (VIDEO_DELIVERY=s3) presigns each segment URL into the media "
+                f"playlist: {presign['microseconds_per_url']} µs per URL, "
+                f"{presign['hour_playlist_ms']} ms for an hour's playlist (900 segments); the "
+                "segments themselves never pass through Lectern.",
+            ]
     lines += [
         "",
         "Ratios: pages to the bare view's requests/s; streaming to nginx serving the same "
@@ -359,29 +516,39 @@ def write_report(results: dict, *, machine: str, server: str, data: str, load: s
 
 def direct_for(results: dict, name: str) -> dict | None:
     """For a streaming row, the row of nginx serving the same file directly."""
-    if not name.startswith("Video streaming"):
+    if not name.startswith(("Video streaming", "HLS segment")):
         return None
     return results.get(name.split(": ")[0] + ": nginx direct")
 
 
 def write_chart(results: dict) -> None:
     """A horizontal bar chart of the ratios, with the targets marked."""
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is missing (pip install -r requirements-bench.txt): chart not drawn")
+        return
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
     bare = results[BARE]["rps"] or 1
+    hls_bare = results.get(BARE + " (HLS run)", results[BARE])["rps"] or 1
     targets = {"anonymous": 50, "Player": 25, "Progress": 40, "hand-off": 90}
     names, values, goals = [], [], []
     for name, r in results.items():
         if name == BARE or name.endswith("nginx direct"):
             continue
         direct = direct_for(results, name)
-        value = r["bytes_per_s"] / (direct["bytes_per_s"] or 1) if direct else r["rps"] / bare
+        yardstick = hls_bare if name.startswith("HLS ") or name.endswith("(HLS run)") else bare
+        value = r["bytes_per_s"] / (direct["bytes_per_s"] or 1) if direct else r["rps"] / yardstick
         names.append(name + (" (vs nginx direct)" if direct else ""))
         values.append(value * 100)
-        goals.append(next((t for key, t in targets.items() if key in name), None))
+        goals.append(
+            None
+            if name.startswith("HLS")
+            else next((t for key, t in targets.items() if key in name), None)
+        )
     figure, axes = pyplot.subplots(figsize=(12, 0.55 * len(names) + 1.4), dpi=110)
     bars = axes.barh(names[::-1], values[::-1], color="#3b5bdb")
     for bar, goal in zip(bars, goals[::-1], strict=True):
@@ -398,4 +565,7 @@ def write_chart(results: dict) -> None:
 
 
 if __name__ == "__main__":
-    redraw() if sys.argv[1:] == ["--redraw"] else main()
+    if sys.argv[1:] == ["--redraw"]:
+        redraw()
+    else:
+        main(only_hls=sys.argv[1:] == ["--hls"])

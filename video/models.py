@@ -13,6 +13,7 @@ import uuid
 from django.conf import global_settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Lesson, private_storage
@@ -92,6 +93,18 @@ class Transcode(models.Model):
     @property
     def prefix(self) -> str:
         return run_prefix(self.lesson_id, self.run)
+
+    def player_sources(self, *, query: str) -> dict:
+        """The player's URLs once ready (else None): the master playlist and the poster
+        of the current run, signed for one viewer by ``query`` (learning.streaming's
+        ``signed_query``/``app_signed_query``); video.delivery serves them."""
+        if not self.is_ready:
+            return {"hls_url": None, "poster_url": None}
+        args = [self.lesson_id, self.run]
+        return {
+            "hls_url": f"{reverse('video:master', args=args)}?{query}",
+            "poster_url": f"{reverse('video:poster', args=args)}?{query}" if self.poster else None,
+        }
 
 
 def caption_upload_to(caption: "Caption", filename: str) -> str:

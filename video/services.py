@@ -14,6 +14,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
@@ -173,7 +174,12 @@ def run_transcode(transcode_pk: int, run: str, *, attempt: int, can_wait: bool) 
         source = local_copy(row.source, work)
         out = work / "out"
         out.mkdir()
-        result = transcode(source, out, on_progress=_progress_writer(transcode_pk, run))
+        result = transcode(
+            source,
+            out,
+            on_progress=_progress_writer(transcode_pk, run),
+            preset=settings.VIDEO_X264_PRESET,
+        )
         for name in result.files:
             with open(out / name, "rb") as handle:
                 written = storage().save(prefix + name, File(handle))

@@ -31,8 +31,8 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 SEGMENT_SECONDS = 4
-# x264's speed/size trade-off. "veryfast" keeps a 2-core machine near real time at 720p.
-PRESET = os.environ.get("VIDEO_X264_PRESET", "veryfast")
+# x264's speed/size trade-off (settings.VIDEO_X264_PRESET in Lectern).
+PRESET = "veryfast"
 POSTER_HEIGHT = 720
 AUDIO_RATE = 48_000
 
@@ -117,7 +117,7 @@ def codecs_string(rung: Rung, *, audio: bool) -> str:
 class _Output:
     """One rung: its HLS muxer and encoders."""
 
-    def __init__(self, folder: Path, rung: Rung, width: int, height: int, source, audio: bool):
+    def __init__(self, folder, rung: Rung, width: int, height: int, source, audio, preset):
         self.rung, self.width, self.height = rung, width, height
         self.rendition = Rendition(rung.name, width, height, playlist=f"{rung.name}.m3u8")
         self.container = av.open(
@@ -140,7 +140,7 @@ class _Output:
         self.video.pix_fmt = "yuv420p"
         self.video.bit_rate = rung.video_bitrate
         self.video.options = {
-            "preset": PRESET,
+            "preset": preset,
             "profile": "main",
             "level": rung.level,
             "maxrate": str(int(rung.video_bitrate * 1.5)),
@@ -176,6 +176,7 @@ def transcode(
     folder: str | os.PathLike,
     *,
     on_progress: Callable[[float], None] = lambda share: None,
+    preset: str = PRESET,
 ) -> Result:
     """Transcode ``source`` (a local file) into ``folder`` (an empty local folder).
 
@@ -188,14 +189,14 @@ def transcode(
     except (av.FFmpegError, OSError, ValueError) as error:
         raise SourceError(f"The file could not be read as a video ({error}).") from None
     try:
-        return _transcode(container, folder, on_progress)
+        return _transcode(container, folder, on_progress, preset)
     except av.FFmpegError as error:
         raise SourceError(f"The video could not be decoded ({error}).") from None
     finally:
         container.close()
 
 
-def _transcode(container, folder: Path, on_progress) -> Result:
+def _transcode(container, folder: Path, on_progress, preset: str) -> Result:
     if not container.streams.video:
         raise SourceError("The file has no video stream.")
     video_in = container.streams.video[0]
@@ -204,7 +205,7 @@ def _transcode(container, folder: Path, on_progress) -> Result:
     width, height = video_in.codec_context.width, video_in.codec_context.height
     total = container.duration / av.time_base if container.duration else 0.0
     outputs = [
-        _Output(folder, rung, w, h, video_in, audio=audio_in is not None)
+        _Output(folder, rung, w, h, video_in, audio_in is not None, preset)
         for rung, w, h in plan_ladder(width, height)
     ]
     resampler = (

@@ -18,6 +18,7 @@ def move_lesson(client, lesson, section):
         "title": lesson.title,
         "description": lesson.description,
         "is_published": "on" if lesson.is_published else "",
+        **inline_management("captions"),  # the page's captions (video.admin), none sent
     }
     return client.post(reverse("admin:catalog_lesson_change", args=[lesson.pk]), data)
 

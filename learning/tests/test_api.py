@@ -30,6 +30,7 @@ from catalog.tests.factories import (
 from learning import services
 from learning.models import Certificate, Enrollment, LessonProgress
 from learning.tests.test_progress import let_time_pass
+from video.tests.factories import add_caption
 
 pytestmark = pytest.mark.django_db
 
@@ -737,7 +738,7 @@ def test_the_api_answers_as_the_web_does(request, actor, world):
 # when it has fallen out) and the user. Then:
 MY_COURSES_QUERIES = 3  # count, page (progress, Continue, certificate are subqueries)
 MY_CERTIFICATES_QUERIES = 3  # count, page
-LESSON_QUERIES = 5  # course with "enrolled?", sections, lessons, progress rows
+LESSON_QUERIES = 6  # course with "enrolled?", sections, lessons, progress rows, captions
 PROGRESS_QUERIES = 4  # lesson with "enrolled?", progress row, its guarded update
 
 
@@ -794,14 +795,18 @@ def big_course(student) -> list[Lesson]:
 @pytest.mark.parametrize("size", ["small", "big"])
 def test_lesson_query_budget(student, course, size, django_assert_max_num_queries):
     if size == "big":
-        lesson, done = big_course(student)[310], 300
+        lesson, done, languages = big_course(student)[310], 300, ["de", "en", "fr", "pt-br"]
+        Lesson.objects.filter(pk=lesson.pk).update(video="videos/big.mp4")
     else:
         services.enroll(user=student, course=course)
-        lesson, done = course_lessons(course)[1], 0
+        lesson, done, languages = course_lessons(course)[1], 0, ["en"]
+    for language in languages:
+        add_caption(lesson, language)
     api, url = ApiClient(student), lesson_url(lesson)
     with django_assert_max_num_queries(LESSON_QUERIES):
         response = api.get(url)
     assert response.json()["course_progress"]["completed_lessons"] == done
+    assert [caption["language"] for caption in response.json()["captions"]] == languages
 
 
 def test_progress_report_query_budget(api, lessons, django_assert_max_num_queries):

@@ -3,21 +3,19 @@ ladder, the student picks a quality and 2× speed, turns captions on, plays the 
 through (credited in full: the per-report limit scales with the speed), jumps from the
 transcript, uses the keyboard shortcuts, and finds the lesson resumed after a reload.
 
-The stream is a real one: a generated 20-second 960×540 clip transcoded by
-video.transcode into 360p and 540p AES-128 encrypted segments, with its poster and
-WebVTT captions. Until the delivery views land, the test gives the player template the
-names those views will (hls_url, poster_url, captions, transcript) through a context
-processor, and the browser fetches the files from the test (``page.route``), key
-included, at same-origin URLs as the real signed ones are.
+Everything is real but the x264 run: a generated 20-second 960×540 clip is transcoded
+once per session (video.transcode: 360p and 540p, AES-128 encrypted segments, a poster)
+and the lesson's job (video.services.run_transcode) stores that output as its run; the
+lesson page, the signed playlists, the key, the segments and the captions come from the
+site's own views.
 """
 
-import copy
 import re
+import shutil
 import time
-from types import SimpleNamespace
 
 import pytest
-from django.urls import resolve
+from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
@@ -29,7 +27,6 @@ from lms.tests.a11y import axe_violations, describe, require_axe
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CLIP_SECONDS = 20
-FIXTURE = "/hls-fixture/"
 VTT = """WEBVTT
 
 00:00.500 --> 00:03.000
@@ -44,18 +41,12 @@ Halfway through the clip.
 00:15.000 --> 00:19.000
 Nearly the end now.
 """
-TRANSCRIPT = [
-    (0.5, 3.0, "Welcome to the test pattern."),
-    (5.0, 8.0, "Here the colours start to move."),
-    (10.0, 13.0, "Halfway through the clip."),
-    (15.0, 19.0, "Nearly the end now."),
-]
-TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".jpg": "image/jpeg"}
+STREAM = re.compile(r"/video/\d+/\w+/([\w.]+)\?")  # a URL of the lesson's HLS run
 
 
 @pytest.fixture(scope="session")
 def ladder(tmp_path_factory):
-    """The transcoded clip: (folder, video.transcode.Result)."""
+    """The clip transcoded once: (folder, video.transcode.Result)."""
     from video.clips import make_clip
     from video.transcode import transcode
 
@@ -63,74 +54,50 @@ def ladder(tmp_path_factory):
     source = make_clip(folder / "source.mp4", seconds=CLIP_SECONDS, rate=10)
     out = folder / "run"
     out.mkdir()
-    result = transcode(source, out)
-    (out / "captions.en.vtt").write_text(VTT)
-    (out / "captions.fr.vtt").write_text(VTT.replace("Welcome", "Bienvenue"))
-    return out, result
-
-
-STREAM = {}  # what the context processor gives the lesson page (set by the fixture)
-
-
-def stream_context(request):
-    """The names the delivery views will give the player (see the module docstring)."""
-    match = getattr(request, "resolver_match", None) or resolve(request.path_info)
-    return STREAM if match.view_name == "learning:lesson" else {}
+    return out, transcode(source, out)
 
 
 @pytest.fixture
-def hls_lesson(settings, ladder, student):
-    """An HLS lesson the student is enrolled in; the page, given its stream."""
-    _folder, result = ladder
+def hls_lesson(ladder, student, monkeypatch):
+    """A lesson with a ready HLS set and English (the course's language: the default) and
+    French captions, in a course the student is enrolled in."""
+    from video import services
+    from video.models import Transcode
+    from video.tests.factories import add_caption
+
+    folder, result = ladder
+
+    def copy(source, out, *, on_progress=lambda share: None, preset=None):
+        for name in result.files:
+            shutil.copyfile(folder / name, out / name)
+        return result
+
+    monkeypatch.setattr(services, "transcode", copy)
     course = CourseFactory(published=True, title="Streams")
     lesson = LessonFactory(
-        section=SectionFactory(course=course), with_video=True, title="Watching a stream"
+        section=SectionFactory(course=course),
+        title="Watching a stream",
+        video=ContentFile((folder.parent / "source.mp4").read_bytes(), name="stream.mp4"),
+        duration=CLIP_SECONDS,
     )
-    lesson.duration = round(result.duration)
-    lesson.save(update_fields=["duration"])
+    row = Transcode.objects.get(lesson=lesson)
+    assert services.run_transcode(row.pk, row.run, attempt=1, can_wait=False) == "ready"
+    add_caption(lesson, "en", VTT)
+    add_caption(lesson, "fr", VTT.replace("Welcome to", "Bienvenue dans"))
     course.publish()
     EnrollmentFactory(user=student, course=course)
-    templates = copy.deepcopy(settings.TEMPLATES)
-    templates[0]["OPTIONS"]["context_processors"].append(f"{__name__}.stream_context")
-    settings.TEMPLATES = templates
-    STREAM.update(
-        hls_url=FIXTURE + "master.m3u8",
-        poster_url=FIXTURE + "poster.jpg",
-        captions=[
-            SimpleNamespace(
-                language="en", label="English", url=FIXTURE + "captions.en.vtt", default=True
-            ),
-            SimpleNamespace(
-                language="fr", label="Français", url=FIXTURE + "captions.fr.vtt", default=False
-            ),
-        ],
-        transcript=TRANSCRIPT,
-    )
-    yield lesson
-    STREAM.clear()
+    return lesson
 
 
-def serve_the_stream(page, base: str, ladder) -> dict:
-    """Answer the stream's URLs from the transcoded folder; returns the request counts."""
-    folder, result = ladder
+def count_stream_requests(page) -> dict:
+    """The HLS run's requests by file name (master.m3u8, key, 540p_00001.ts …), counted."""
     fetched = {}
 
-    def answer(route):
-        name = route.request.url.split(FIXTURE, 1)[1].split("?")[0]
-        fetched[name] = fetched.get(name, 0) + 1
-        if name == "key":
-            route.fulfill(
-                status=200,
-                body=result.key,
-                headers={"Content-Type": "application/octet-stream", "Cache-Control": "no-store"},
-            )
-            return
-        path = folder / name
-        suffix = path.suffix
-        content_type = TYPES.get(suffix, "text/vtt; charset=utf-8")
-        route.fulfill(status=200, body=path.read_bytes(), headers={"Content-Type": content_type})
+    def count(request):
+        if match := STREAM.search(request.url):
+            fetched[match.group(1)] = fetched.get(match.group(1), 0) + 1
 
-    page.route(re.compile(re.escape(base + FIXTURE) + ".*"), answer)
+    page.on("request", count)
     return fetched
 
 
@@ -163,22 +130,22 @@ def saved_progress(student, lesson):
     return LessonProgress.objects.filter(user=student, lesson=lesson).first()
 
 
-def open_lesson(page, live_server, ladder, student, lesson) -> dict:
-    fetched = serve_the_stream(page, live_server.url, ladder)
+def open_lesson(page, live_server, student, lesson) -> dict:
+    fetched = count_stream_requests(page)
     log_in(page, live_server.url, student)
     page.goto(live_server.url + f"/learn/{lesson.section.course.slug}/lessons/{lesson.pk}/")
     return fetched
 
 
-def test_a_student_streams_a_lesson_through_hls_js(live_server, page, student, hls_lesson, ladder):
+def test_a_student_streams_a_lesson_through_hls_js(live_server, page, student, hls_lesson):
     lesson = hls_lesson
-    fetched = open_lesson(page, live_server, ladder, student, lesson)
+    fetched = open_lesson(page, live_server, student, lesson)
     player = page.locator("#lesson-video")
 
     # hls.js plays it through a MediaSource (the browser's own HLS would have a plain URL);
     # the poster shows meanwhile. Before a play only the first frame is fetched.
     expect(player).to_have_attribute("data-engine", "hls.js")
-    expect(player).to_have_attribute("poster", FIXTURE + "poster.jpg")
+    expect(player).to_have_attribute("poster", re.compile(r"/poster\.jpg\?"))
     wait_for(page, "v.readyState >= 2", what="the first frame")
     assert video(page, "v.currentSrc").startswith("blob:")
     page.wait_for_timeout(500)
@@ -278,12 +245,12 @@ def test_a_student_streams_a_lesson_through_hls_js(live_server, page, student, h
     expect(captions).to_have_attribute("aria-pressed", "true")
 
 
-def test_the_player_passes_axe_and_reflows(live_server, page, student, hls_lesson, ladder):
+def test_the_player_passes_axe_and_reflows(live_server, page, student, hls_lesson):
     """With every part showing (quality, captions, shortcuts, the transcript with a
     current cue): axe at 1280 and 375 px, no sideways scroll at 320 px, and at 320 px
     the transcript sits under the video."""
     require_axe()
-    open_lesson(page, live_server, ladder, student, hls_lesson)
+    open_lesson(page, live_server, student, hls_lesson)
     expect(page.get_by_label("Quality")).to_be_visible()
     page.get_by_role("button", name="0:10 Halfway through the clip.").click()
     wait_for(page, "!v.paused && v.currentTime >= 10", what="the cue")
@@ -329,14 +296,10 @@ def test_a_free_preview_plays_the_file_with_the_same_controls(live_server, page)
     assert video(page, "v.paused") and reports == []
 
 
-def test_a_stream_that_stops_loading_says_to_reload(live_server, page, student, hls_lesson, ladder):
+def test_a_stream_that_stops_loading_says_to_reload(live_server, page, student, hls_lesson):
     """A refused playlist (an expired link, a dropped connection) ends in a message that
     says what to do, not a silent black box."""
-    serve_the_stream(page, live_server.url, ladder)
-    page.route(
-        re.compile(re.escape(live_server.url + FIXTURE) + r"master\.m3u8.*"),
-        lambda route: route.fulfill(status=403, body="expired"),
-    )
+    page.route(re.compile(r".*/master\.m3u8\?.*"), lambda route: route.fulfill(status=403))
     log_in(page, live_server.url, student)
     page.goto(live_server.url + f"/learn/{hls_lesson.section.course.slug}/lessons/{hls_lesson.pk}/")
     alert = page.get_by_role("alert")

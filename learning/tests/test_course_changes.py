@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import CourseFactory, LessonFactory, SectionFactory
+from catalog.tests.test_admin import inline_management
 from catalog.tests.test_moves import move_lesson, move_section
 from learning import services
 from learning.models import Certificate, Enrollment, LessonProgress
@@ -110,7 +111,13 @@ def test_unpublishing_and_deleting_lessons_keep_students_right(client, instructo
     student = student_who(enrolled_in=[a], completed=[lessons["l1"], lessons["l2"]])
     client.force_login(instructor)
     l2 = lessons["l2"]
-    data = {"section": l2.section_id, "title": l2.title, "description": "", "is_published": ""}
+    data = {
+        "section": l2.section_id,
+        "title": l2.title,
+        "description": "",
+        "is_published": "",
+        **inline_management("captions"),
+    }
 
     response = client.post(reverse("admin:catalog_lesson_change", args=[l2.pk]), data)
 

@@ -10,10 +10,12 @@ from catalog.models import Course, Lesson, Section
 from catalog.tests.factories import CategoryFactory, CourseFactory, published_course
 from learning import services, streaming
 from learning.models import Enrollment, LessonProgress
+from video.tests.factories import add_caption
 
 pytestmark = pytest.mark.django_db
-# The user; the course with "enrolled?"; sections; lessons; the student's progress rows.
-PLAYER_QUERIES = 5
+# The user; the course with "enrolled?"; sections; lessons; the student's progress rows;
+# the lesson's captions (their transcript comes from the cache, or storage).
+PLAYER_QUERIES = 6
 
 
 def lesson_url(lesson):
@@ -207,6 +209,9 @@ def test_player_query_budget_for_a_big_course(client, student, django_assert_max
             for lesson in lessons[:300]
         ]
     )
+    Lesson.objects.filter(pk=lessons[310].pk).update(video="videos/big.mp4")
+    for language in ("de", "en", "fr", "pt-br"):
+        add_caption(lessons[310], language)
     client.force_login(student)
     url = lesson_url(lessons[310])
     with django_assert_max_num_queries(PLAYER_QUERIES):
@@ -214,14 +219,18 @@ def test_player_query_budget_for_a_big_course(client, student, django_assert_max
     page = response.content.decode()
     assert page.count("tick-done") == 300
     assert "50 % of the course" in page
+    assert [track.default for track in response.context["captions"]] == [False, True, False, False]
+    assert len(response.context["transcript"].cues) == 2
 
 
 def test_player_query_budget_small(client, student, course, lessons, django_assert_max_num_queries):
     services.enroll(user=student, course=course)
+    add_caption(lessons[0], "en")
     client.force_login(student)
     url = lesson_url(lessons[0])
     with django_assert_max_num_queries(PLAYER_QUERIES):
-        assert client.get(url).status_code == 200
+        response = client.get(url)
+    assert [track.language for track in response.context["captions"]] == ["en"]
 
 
 def test_progress_update_query_budget(

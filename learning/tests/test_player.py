@@ -80,7 +80,11 @@ CAPTIONS = [
     SimpleNamespace(language="en", label="English", url="/c/en.vtt?t=1", default=True),
     SimpleNamespace(language="fr", label="Français", url="/c/fr.vtt?t=1", default=False),
 ]
-TRANSCRIPT = [(0.5, 3.0, "Welcome."), (65.25, 68.0, "A minute in & more.")]
+TRANSCRIPT = SimpleNamespace(
+    language="en",
+    label="English",
+    cues=[(0.5, 3.0, "Welcome."), (65.25, 68.0, "A minute in & more.")],
+)
 
 
 def render_player(**context) -> str:
@@ -132,6 +136,7 @@ def test_captions_become_tracks_with_the_default_marked_and_a_caption_button():
 def test_the_transcript_lists_cue_buttons_with_their_times():
     html = render_player(hls_url="/m.m3u8", captions=CAPTIONS, transcript=TRANSCRIPT)
     assert '<section class="player-transcript" aria-labelledby="transcript-heading">' in html
+    assert '<ol class="transcript-cues" id="transcript-cues" lang="en">' in html
     cues = re.findall(
         r'<button type="button" class="transcript-cue" data-start="([\d.]+)" '
         r'data-end="([\d.]+)"><span class="transcript-time">([\d:]+)</span> ([^<]*)</button>',

@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from accounts.tests.api_client import ApiClient
 from accounts.tests.factories import UserFactory
@@ -20,6 +21,7 @@ from learning.models import Certificate
 from lms.api import api
 from payments import services as payments
 from reviews import services as reviews
+from video.tests.factories import add_caption
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +173,8 @@ def world(request, settings, student, other_student, instructor, other_instructo
     preview, lesson = Lesson.objects.filter(section__course=course).order_by("order")
     preview.is_free_preview = True
     preview.save(update_fields=["is_free_preview"])
+    add_caption(preview, "en")
+    add_caption(lesson, "en")
     learning.enroll(user=student, course=course)
     finished = published_course(instructor=instructor, lessons=1)
     learning.enroll(user=student, course=finished)
@@ -226,5 +230,10 @@ def test_operation_answers_each_caller_as_decided(world, row, actor):
     )
     expected = outcomes[ACTORS.index(actor)]
     assert response.status_code == expected, (row, actor, response.content[:300])
+    if row.startswith("get_lesson") and expected == 200:
+        # The captions it lists open for the same caller, without a cookie.
+        captions = response.json()["captions"]
+        assert [caption["language"] for caption in captions] == ["en"]
+        assert Client().get(captions[0]["url"]).status_code == 200, (row, actor)
     if response.status_code >= 400:
         assert response["Content-Type"] == "application/problem+json"

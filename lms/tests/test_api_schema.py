@@ -22,6 +22,7 @@ from learning import services as learning
 from lms.api import api
 from lms.wsgi import application
 from reviews import services as reviews
+from video.tests.factories import add_caption
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +51,8 @@ def world(instructor, student):
     """Something for the requests to land on: a published course the student is enrolled
     in, reviewed by another student (its lessons and review reachable by id)."""
     course = published_course(instructor=instructor, sections=1, lessons=2, with_video=True)
+    for lesson in course.published_lessons():
+        add_caption(lesson, "en")
     learning.enroll(user=student, course=course)
     reviewer = UserFactory()
     learning.enroll(user=reviewer, course=course)

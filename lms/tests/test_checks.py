@@ -15,6 +15,8 @@ REDIS = {
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+RQ = "django_tasks_rq.RQBackend"
+RQ_TASKS = {"default": {"BACKEND": RQ}, "video": {"BACKEND": RQ, "QUEUES": ["video"]}}
 LOCAL_PRIVATE = {"BACKEND": "lms.lib.files.PrivateFileSystemStorage"}
 S3_PRIVATE = {
     "BACKEND": "storages.backends.s3.S3Storage",
@@ -96,7 +98,39 @@ def test_production_refuses_in_process_tasks(production, tasks):
     production.TASKS = tasks
     assert lectern_errors() == {"lms.E002"}
     (message,) = run_checks(tags=["lectern"])
-    assert "TASKS_BACKEND=django_tasks_db.DatabaseBackend" in message.hint
+    assert "TASKS_BACKEND=django_tasks_rq.RQBackend" in message.hint
+    assert "rqworker default video --with-scheduler" in message.hint
+
+
+def test_production_refuses_in_process_transcoding_too(production):
+    production.TASKS = {**RQ_TASKS, "video": IMMEDIATE["default"]}
+    production.RQ_URL = "redis://queue:6379/0"  # apart from the cache (no lms.W002)
+    assert lectern_errors() == {"lms.E002"}
+    (message,) = run_checks(tags=["lectern"])
+    assert "TASKS['video']" in message.msg
+    assert "VIDEO_TASKS_BACKEND=django_tasks_rq.RQBackend" in message.hint
+
+
+def test_the_rq_production_setting_passes(production):
+    production.TASKS = RQ_TASKS
+    production.REDIS_URL = "redis://cache:6379/0"
+    production.RQ_URL = "redis://queue:6379/0"
+    assert run_checks(tags=["lectern"]) == []
+
+
+def test_a_task_queue_in_the_cache_database_is_warned_about(production):
+    """cache.clear() empties the cache's Redis database, and a cache evicts keys when
+    full: queued tasks there can vanish."""
+    production.TASKS = RQ_TASKS
+    production.REDIS_URL = production.RQ_URL = "redis://cache:6379/0"
+    (message,) = run_checks(tags=["lectern"])
+    assert (message.id, message.level) == ("lms.W002", WARNING)
+    assert "noeviction" in message.hint
+    production.RQ_URL = "redis://cache:6379/1"
+    assert run_checks(tags=["lectern"]) == []
+    production.RQ_URL = production.REDIS_URL
+    production.TASKS = DATABASE_TASKS  # no RQ: nothing to lose there
+    assert run_checks(tags=["lectern"]) == []
 
 
 def test_debug_allows_the_single_process_defaults(production):

@@ -186,3 +186,13 @@ def test_the_demo_student_can_buy_a_paid_course_with_the_demo_coupon(demo, clien
     client.post(reverse("payments:test_pay", args=[order.pk]), {"card": "succeed"})
     assert Enrollment.objects.filter(user__email=STUDENT, course=course).exists()
     assert run_checks() == []
+
+
+def test_demo_lessons_have_english_and_spanish_captions(demo, client):
+    course = Course.objects.get(title="Python for Absolute Beginners")
+    preview = course.published_lessons().order_by("section__order", "order").first()
+    response = client.get(reverse("learning:preview", args=[course.slug, preview.pk]))
+    tracks = response.context["captions"]
+    assert [(track.language, track.default) for track in tracks] == [("en", True), ("es", False)]
+    assert client.get(tracks[1].url)["Content-Type"] == "text/vtt; charset=utf-8"
+    assert response.context["transcript"].cues[0].text.startswith("[")

@@ -1,7 +1,8 @@
 """Any sequence of authoring, moderation and learning leaves every summary right.
 
 Hypothesis drives a platform through random sequences of what staff do in the admin
-(add, edit, move, reorder, publish, replace or clear videos, delete lessons, sections,
+(add, edit, move, reorder, publish, replace or clear videos, add, replace and delete
+captions, delete lessons, sections,
 courses, enrolments and reviews; hide reviews) and what students do on the site (enrol,
 leave, complete lessons, review, vote, report). After every step the integrity check
 (``manage.py check_integrity``, with no grace for orphan files) must find nothing, and
@@ -24,10 +25,13 @@ from accounts.models import User
 from accounts.tests.factories import InstructorFactory, StaffFactory, UserFactory
 from catalog.models import Category, Course, Lesson, Section
 from catalog.tests.factories import SAMPLE_MP4, published_course
+from catalog.tests.test_admin import inline_management
 from learning.models import Enrollment
 from lms.lib.integrity import run_checks
 from reviews import services as reviews
 from reviews.models import Review
+from video.models import Caption
+from video.tests.factories import GOOD_VTT
 
 pick = st.integers(min_value=0, max_value=1000)
 
@@ -80,6 +84,7 @@ class Platform(RuleBasedStateMachine):
             "description": lesson.description,
             "is_free_preview": "on" if lesson.is_free_preview else "",
             "is_published": "on" if lesson.is_published else "",
+            **inline_management("captions"),
         }
         data.update(changes)
         return {key: value for key, value in data.items() if value != ""}
@@ -107,8 +112,42 @@ class Platform(RuleBasedStateMachine):
             "description": "",
             **({"video": video()} if with_video else {}),
             **({"is_published": "on"} if published else {}),
+            **inline_management("captions"),
         }
         self.post(self.admin, reverse("admin:catalog_lesson_add"), data)
+
+    @rule(
+        n=pick,
+        language=st.sampled_from(["en", "fr"]),
+        change=st.sampled_from(["add", "replace", "delete"]),
+    )
+    def caption(self, n, language, change):
+        """Captions on the lesson's page: add one (a second in a language is refused),
+        replace a file, delete one: files follow the rows."""
+        lesson = nth(Lesson.objects.all(), n)
+        if lesson is None:
+            return
+        existing = Caption.objects.filter(lesson=lesson).order_by("pk").first()
+        if change == "add" or existing is None:
+            rows = {
+                **inline_management("captions", total=1),
+                "captions-0-language": language,
+                "captions-0-file": SimpleUploadedFile("c.vtt", GOOD_VTT.encode(), "text/vtt"),
+            }
+        else:
+            rows = {
+                **inline_management("captions", total=1, initial=1),
+                "captions-0-id": existing.pk,
+                "captions-0-lesson": lesson.pk,
+                "captions-0-language": existing.language,
+                **(
+                    {"captions-0-DELETE": "on"}
+                    if change == "delete"
+                    else {"captions-0-file": SimpleUploadedFile("c.vtt", GOOD_VTT.encode())}
+                ),
+            }
+        url = reverse("admin:catalog_lesson_change", args=[lesson.pk])
+        self.post(self.admin, url, self.lesson_form(lesson, **rows))
 
     @rule(
         n=pick,

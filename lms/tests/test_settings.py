@@ -221,3 +221,16 @@ def test_json_log_lines():
     line = json.loads(JsonFormatter().format(record))
     assert line["level"] == "ERROR" and line["message"] == "failed x"
     assert "RuntimeError: boom" in line["exception"]
+
+
+def test_media_hosts_may_serve_video_images_and_hls_requests():
+    """With VIDEO_DELIVERY=s3 the player's hls.js fetches segments from the bucket (XHR:
+    connect-src), the poster and progressive video load from it (img-src, media-src)."""
+    code = (
+        "from django.conf import settings; d = settings.CONTENT_SECURITY_POLICY['DIRECTIVES'];"
+        "print(*(d[k][-1] for k in ('img-src', 'media-src', 'connect-src')))"
+    )
+    host = "https://lectern-private.s3.eu-west-1.amazonaws.com"
+    result = manage("shell", "-c", code, env_overrides={"CSP_MEDIA_HOSTS": host})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [host] * 3

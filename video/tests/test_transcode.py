@@ -185,3 +185,23 @@ def test_the_last_attempt_fails_for_good_and_says_why(clip, rq_worker, monkeypat
     row = Transcode.objects.get(lesson=lesson)
     assert row.status == Transcode.Status.FAILED and row.attempts == 3
     assert "no attempts left" in row.error
+
+
+def test_the_integrity_check_finds_and_mends_leftovers(clip, rq_worker):
+    from django.core.management import CommandError, call_command
+
+    lesson = LessonFactory(video=clip())
+    rq_worker()
+    row = Transcode.objects.get(lesson=lesson)
+    storage = storages["private"]
+    leftover = f"hls/{lesson.pk}/deadbeefdeadbeef/540p_00000.ts"  # a killed worker's upload
+    storage.save(leftover, ContentFile(b"x"))
+    storage.delete(row.prefix + "master.m3u8")
+    with pytest.raises(CommandError, match="2 item"):
+        call_command("check_integrity", "--only", "renditions", "--orphan-grace", "0")
+    call_command("check_integrity", "--only", "renditions", "--orphan-grace", "0", "--fix")
+    assert not storage.exists(leftover)
+    row.refresh_from_db()
+    assert row.status == Transcode.Status.QUEUED  # prepared again
+    rq_worker()
+    call_command("check_integrity", "--only", "renditions", "--orphan-grace", "0")

@@ -11,9 +11,13 @@ student, the free courses with their lessons, and a staff session for the dashbo
 """
 
 import json
+import tempfile
+import time
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -25,6 +29,9 @@ from django.utils.module_loading import import_string
 from accounts.models import User
 from catalog.models import Course, Lesson
 from learning import services, streaming
+from video import services as video_services
+from video.clips import make_clip
+from video.models import Transcode
 
 BENCH_PREFIX = "bench-student-"
 
@@ -62,8 +69,15 @@ class Command(BaseCommand):
             default=[],
             help="video files of these sizes for the streaming benchmark (one lesson each)",
         )
+        parser.add_argument(
+            "--hls-seconds",
+            type=int,
+            default=0,
+            help="a generated 720p clip of this length, transcoded (timed) into the HLS "
+            "set of one more lesson, for the transcoding and HLS delivery benchmarks",
+        )
 
-    def handle(self, *args, students, enroll, video_mb, **options):
+    def handle(self, *args, students, enroll, video_mb, hls_seconds, **options):
         call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
         course = Course.objects.published().filter(price=0).order_by("published_at").first()
         lessons = list(course.published_lessons().order_by("section__order", "order"))
@@ -78,6 +92,11 @@ class Command(BaseCommand):
             padded.video.close()
             padding = b"\0" * max(size * 1024 * 1024 - len(clip), 0)
             padded.video.save(f"bench-{size}mb.mp4", ContentFile(clip + padding))
+        hls = None
+        if hls_seconds:
+            if len(lessons) <= len(video_mb):
+                raise CommandError(f"{course} has no lesson left for the HLS benchmark.")
+            hls = self.transcode_720p(lessons[len(video_mb)], seconds=hls_seconds)
         csrf_secret = get_random_string(32)
         people = []
         for n in range(students):
@@ -96,6 +115,7 @@ class Command(BaseCommand):
                     "session": session_key,
                     "access": api_access_token(user, session_key),
                     "videos": [streaming.stream_url(user=user, lesson=v) for v in sized],
+                    "hls": self.hls_urls(user, hls) if hls else {},
                 }
             )
         free = (
@@ -121,6 +141,7 @@ class Command(BaseCommand):
                     "api_progress": f"/api/v1/lessons/{lesson.pk}/progress",
                     "duration": lesson.duration,
                     "videos": [{"bytes": v.video.size, "name": v.video.name} for v in sized],
+                    "hls": hls["report"] if hls else None,
                     "course": reverse("catalog:course", args=[course.slug]),
                     "player": reverse("learning:lesson", args=[course.slug, lesson.pk]),
                     "students": people,
@@ -140,3 +161,53 @@ class Command(BaseCommand):
                 }
             )
         )
+
+    def transcode_720p(self, lesson, *, seconds: int) -> dict:
+        """A ``seconds`` long 1280×720 clip as ``lesson``'s video, transcoded by the real
+        job (video.services.run_transcode, timed) into its HLS set."""
+        with tempfile.TemporaryDirectory() as folder:
+            clip = make_clip(
+                Path(folder) / "bench-720p.mp4", seconds=seconds, width=1280, height=720
+            )
+            with open(clip, "rb") as handle:
+                lesson.video.save("bench-720p.mp4", File(handle))
+        row = Transcode.objects.get(lesson=lesson)
+        started = time.perf_counter()
+        outcome = video_services.run_transcode(row.pk, row.run, attempt=1, can_wait=False)
+        elapsed = time.perf_counter() - started
+        row.refresh_from_db()
+        if outcome != "ready":
+            raise CommandError(f"The benchmark clip did not transcode: {row.error}")
+        top = row.renditions[-1]
+        segment = f"{top['name']}_00001"  # a whole segment of the top rung
+        return {
+            "lesson": lesson,
+            "row": row,
+            "segment": segment,
+            "report": {
+                "source_seconds": seconds,
+                "transcode_seconds": round(elapsed, 2),
+                "seconds_per_source_minute": round(elapsed * 60 / seconds, 2),
+                "rungs": [rendition["name"] for rendition in row.renditions],
+                "preset": settings.VIDEO_X264_PRESET,
+                "segments_per_rung": top["segments"],
+                "segment_name": f"{row.prefix}{segment}.ts",
+                "segment_bytes": video_services.storage().size(f"{row.prefix}{segment}.ts"),
+                "playlist_name": f"{row.prefix}{top['playlist']}",
+            },
+        }
+
+    @staticmethod
+    def hls_urls(user, hls: dict) -> dict:
+        """The HLS URLs the benchmark loads, signed for ``user`` (a top-rung segment, its
+        media playlist, the key)."""
+        row = hls["row"]
+        query = streaming.signed_query(user=user, lesson=hls["lesson"])
+        args = [row.lesson_id, row.run]
+        return {
+            "segment": reverse("video:segment", args=[*args, hls["segment"]]) + "?" + query,
+            "playlist": reverse("video:playlist", args=[*args, row.renditions[-1]["name"]])
+            + "?"
+            + query,
+            "key": reverse("video:key", args=args) + "?" + query,
+        }

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -19,10 +20,13 @@ from lms.demo_thumbnails import course_thumbnail
 from payments.models import Coupon
 from reviews import services as review_services
 from reviews.models import Review
+from video.captions import check_captions
+from video.models import Caption
 
 DEMO_PASSWORD = "lectern-demo-2026"
 MEDIA = Path(__file__).resolve().parents[2] / "demo_media"
 VIDEOS = ["welcome.mp4", "colour-bars.mp4", "mandelbrot.webm", "automaton.mp4"]
+CAPTION_LANGUAGES = ["en", "es"]  # demo_media/captions/<video>.<language>.vtt
 
 DEMO_USERS = [
     # email, first name, last name, role
@@ -332,6 +336,22 @@ class Command(BaseCommand):
             )
         return created
 
+    def load_captions(self, lesson: Lesson, video_name: str) -> None:
+        """English and Spanish captions for a demo video, checked and stored as an upload
+        in the admin is (``video.captions``)."""
+        stem = video_name.rsplit(".", 1)[0]
+        for language in CAPTION_LANGUAGES:
+            path = MEDIA / "captions" / f"{stem}.{language}.vtt"
+            with path.open("rb") as handle:
+                upload = File(handle, name=path.name)
+                upload.size = path.stat().st_size
+                checked = check_captions(upload)
+            Caption.objects.create(
+                lesson=lesson,
+                language=language,
+                file=ContentFile(checked.content.encode(), name="captions.vtt"),
+            )
+
     def load_course(
         self, title, category, level, price, featured, instructor, tags, sections, *, age_days
     ):
@@ -386,6 +406,7 @@ class Command(BaseCommand):
                     lesson.duration = inspect_video(upload).duration
                     lesson.video.save(name, upload, save=False)
                 lesson.save()
+                self.load_captions(lesson, name)
         course.published_at = timezone.now() - timedelta(days=age_days)
         course.publish()
         return 1
