@@ -26,6 +26,7 @@ from learning.models import (
     continue_lesson_subquery,
     percent,
 )
+from learning.player import player_media
 from lms.lib.api import (
     ApiError,
     Input,
@@ -36,7 +37,6 @@ from lms.lib.api import (
     token_auth,
     token_session_id,
 )
-from video.captions import caption_tracks
 
 router = Router(tags=["Learning"], auth=token_auth)
 
@@ -262,8 +262,8 @@ def _captions(request, lesson, *, query: str) -> list[dict]:
     """The lesson's captions with URLs signed by ``query`` (one query)."""
     if not lesson.video:
         return []
-    tracks = caption_tracks(lesson, query=query, absolute=request.build_absolute_uri)
-    return [track.as_dict() for track in tracks]
+    media = player_media(lesson, query=query, absolute=request.build_absolute_uri)
+    return [track.as_dict() for track in media["captions"]]
 
 
 def _certificate(request, certificate: Certificate) -> dict:

@@ -28,7 +28,7 @@ from learning.models import (
     continue_lesson_subquery,
     percent,
 )
-from video.captions import player_captions
+from learning.player import player_media
 
 
 # --- Enrolment --------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def video_sources(request, current) -> dict:
     return {
         "video_url": reverse("learning:stream", args=[current.pk]) + "?" + query,
         **streaming.player_sources(current, query=query),
-        **player_captions(current, query=query),
+        **player_media(current, query=query),
     }
 
 

@@ -493,10 +493,12 @@ def transcript(lesson) -> Transcript | None:
     )
 
 
-def player_captions(lesson, *, query: str) -> dict:
-    """What the player shows of a lesson's captions: ``captions`` (``caption_tracks``)
-    and ``transcript`` (``transcript``, or None). One query (the lesson's captions), none
+def player_media(lesson, *, query: str, absolute=None) -> dict:
+    """What the player shows of a lesson's captions (registered with
+    ``learning.player.add_player_media``): ``captions`` (``caption_tracks``) and, for
+    the page (no ``absolute``), ``transcript``. One query (the lesson's captions), none
     when the lesson has no video; the transcript's cues come from the cache."""
     if not lesson.video:
         return {"captions": [], "transcript": None}
-    return {"captions": caption_tracks(lesson, query=query), "transcript": transcript(lesson)}
+    tracks = caption_tracks(lesson, query=query, absolute=absolute)
+    return {"captions": tracks, "transcript": None if absolute else transcript(lesson)}

@@ -1,7 +1,7 @@
 """The house layout, read from the imports (README, "Layout").
 
 Dependencies point one way: the ground floor ``lms.lib`` ← accounts ← catalog ←
-learning ← reviews ← payments ← analytics, and the root ``lms`` (settings, urls, commands) on top
+learning ← video ← reviews ← payments ← analytics, and the root ``lms`` (settings, urls, commands) on top
 may use them all. No app imports another app's views: permission-checking getters live
 in each app's ``access.py``. Imports inside functions count as much as those at the top.
 """
@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Lowest first: each app may import only the apps before it (and the ground floor).
-APPS = ["accounts", "catalog", "learning", "reviews", "payments", "analytics"]
+APPS = ["accounts", "catalog", "learning", "video", "reviews", "payments", "analytics"]
 GROUND_FLOOR = "lms.lib"
 
 
