@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 3
 
-.PHONY: run test lint serve setup clean migrations-reversible bench loadtest loadtest-short lighthouse
+.PHONY: run test lint serve setup clean migrations-reversible bench loadtest loadtest-short lighthouse vendor
 
 # Create the virtualenv and install the runtime dependencies (again only when
 # requirements.txt changes).
@@ -27,6 +27,17 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
+
+# The player's hls.js, pinned in package-lock.json like the tools above, is served from
+# static/vendor/hls.js/, committed (make run needs no npm): `make vendor` copies the build
+# in after an upgrade (npm i -E hls.js@X --ignore-scripts); a test checks the copy. The
+# light build: the player needs AES-128 (in both builds), not hls.js's subtitles or DRM.
+HLS_JS_FILES := dist/hls.light.min.js dist/hls.light.min.js.map dist/hls.worker.js dist/hls.worker.js.map LICENSE
+
+## vendor: copy hls.js from node_modules into static/vendor/hls.js/ (then commit it)
+vendor: node_modules/.installed
+	rm -rf static/vendor/hls.js && mkdir -p static/vendor/hls.js
+	cd node_modules/hls.js && cp $(HLS_JS_FILES) $(CURDIR)/static/vendor/hls.js/
 
 ## setup: install, migrate, collect static files, load the demo data (idempotent)
 setup: $(BIN)/.installed

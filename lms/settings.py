@@ -399,7 +399,9 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", *_media_hosts],
-        "media-src": ["'self'", *_media_hosts],
+        # blob: is the MediaSource hls.js plays through (a URL only our scripts can make);
+        # its worker is a static file of ours: script-src covers it.
+        "media-src": ["'self'", "blob:", *_media_hosts],
         # hls.js fetches playlists, keys and segments with XHR: with VIDEO_DELIVERY=s3
         # the segments come from the bucket's origin.
         "connect-src": ["'self'", *_media_hosts],
