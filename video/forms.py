@@ -42,3 +42,20 @@ class CaptionForm(forms.ModelForm):
             checked = check_captions(upload)
             return ContentFile(checked.content.encode(), name="captions.vtt")
         return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        lesson = cleaned.get("lesson") or getattr(self.instance, "lesson", None)
+        language = cleaned.get("language")
+        if lesson is not None and language:
+            others = Caption.objects.filter(lesson=lesson, language=language)
+            if self.instance.pk:
+                others = others.exclude(pk=self.instance.pk)
+            if others.exists():
+                # The constraint would refuse it at save (a 500): the page may have been
+                # opened before another caption in this language was saved.
+                self.add_error(
+                    "language",
+                    "This lesson already has captions in this language: replace that file instead.",
+                )
+        return cleaned

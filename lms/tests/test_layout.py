@@ -1,9 +1,10 @@
 """The house layout, read from the imports (README, "Layout").
 
 Dependencies point one way: the ground floor ``lms.lib`` ← accounts ← catalog ←
-learning ← video ← reviews ← payments ← analytics, and the root ``lms`` (settings, urls, commands) on top
-may use them all. No app imports another app's views: permission-checking getters live
-in each app's ``access.py``. Imports inside functions count as much as those at the top.
+learning ← video ← reviews ← payments ← analytics, and the root ``lms`` (settings, urls,
+commands) on top may use them all. No app imports another app's views:
+permission-checking getters live in each app's ``access.py``. Imports inside functions
+count as much as those at the top.
 """
 
 import ast

@@ -224,7 +224,7 @@ def test_the_caption_list_refuses_a_second_file_in_one_language(client, instruct
         {"lesson": lesson.pk, "language": "en", "file": vtt_upload(GOOD_VTT)},
     )
     assert response.status_code == 200
-    assert "already exists" in response.content.decode()
+    assert "already has captions in this language" in response.content.decode()
     assert Caption.objects.count() == 1
 
 
@@ -245,3 +245,14 @@ def test_deleting_from_the_caption_list_deletes_the_files(
     assert response.status_code == 302
     assert not Caption.objects.exists()
     assert not any(c.file.storage.exists(c.file.name) for c in captions)
+
+
+def test_a_second_file_in_a_language_already_there_is_refused(client, instructor, lesson):
+    client.force_login(instructor)
+    save_lesson_page(client, lesson, ("en", vtt_upload(GOOD_VTT)))
+    first = Caption.objects.get()
+    # A page opened before the first was saved: the new row alone, no initial rows.
+    response = save_lesson_page(client, lesson, ("en", vtt_upload(GOOD_VTT)))
+    assert response.status_code == 200
+    assert "already has captions in this language" in errors_of(response)
+    assert list(Caption.objects.all()) == [first]
