@@ -49,6 +49,8 @@ from harness import (
 
 REPORT = ROOT / "docs" / "benchmarks" / "loadtest.md"
 VIDEO_SRC = re.compile(r'<video id="lesson-video"[^>]*\ssrc="([^"]+)"')
+# A lesson whose HLS renditions are ready: the player starts from its signed master playlist.
+HLS_SRC = re.compile(r'<video id="lesson-video"[^>]*\sdata-hls-url="([^"]+)"')
 WORDS = ["python", "design", "data", "music", "intro", "history"]
 STEP = 4.0  # seconds of video per progress report (the player reports every few seconds)
 # Students watch at double speed, the fastest the player offers: the server credits no
@@ -152,15 +154,40 @@ class Student(threading.Thread):
         self.request("my learning", "GET", "/learn/", expected=200)
         self.pause()
 
+    def start_hls(self, master: str) -> bool:
+        """What hls.js asks for first: the master playlist, the lowest rung's playlist,
+        the key and the first segment."""
+        ok, body = self.request("hls master", "GET", master, expected=200)
+        lines = [line for line in body.decode().splitlines() if line and line[0] != "#"]
+        if not ok or not lines:
+            return False
+        ok, body = self.request("hls playlist", "GET", lines[0], expected=200)
+        text = body.decode() if ok else ""
+        key = re.search(r'URI="([^"]+)"', text)
+        segments = [line for line in text.splitlines() if line and line[0] != "#"]
+        if not (key and segments):
+            return False
+        self.request("hls key", "GET", key.group(1), expected=200)
+        self.request("hls segment", "GET", segments[0], expected=200)
+        return True
+
     def watch(self, slug: str, lesson: dict) -> bool:
         ok, page = self.request(
             "player", "GET", f"/learn/{slug}/lessons/{lesson['pk']}/", expected=200
         )
-        found = VIDEO_SRC.search(page.decode(errors="replace")) if ok else None
-        if not found:
+        html = page.decode(errors="replace") if ok else ""
+        hls = HLS_SRC.search(html)
+        found = VIDEO_SRC.search(html)
+        if hls:
+            if not self.start_hls(hls.group(1).replace("&amp;", "&")):
+                return False
+        elif found:
+            video = found.group(1).replace("&amp;", "&")
+            self.request(
+                "video bytes", "GET", video, expected=206, headers={"Range": "bytes=0-65535"}
+            )
+        else:
             return False
-        video = found.group(1).replace("&amp;", "&")
-        self.request("video bytes", "GET", video, expected=206, headers={"Range": "bytes=0-65535"})
         duration, position = float(lesson["duration"]), 0.0
         while position < duration and not self.stop_event.is_set():
             end = min(position + STEP, duration)
