@@ -2,12 +2,10 @@
 entitled viewer's own unexpired link, segments and poster by VIDEO_DELIVERY, the player
 and the API pointing at them. The whole chain decrypts and decodes."""
 
-import io
 import re
 import time
 from unittest import mock
 
-import av
 import pytest
 from django.core import signing
 from django.test import Client
@@ -21,6 +19,7 @@ from learning import streaming
 from learning.tests.test_pages import PLAYER_QUERIES
 from video import services
 from video.delivery import PLAYLIST_TYPE
+from video.tests.media import decode
 from video.transcode import decrypt_segment
 
 pytestmark = pytest.mark.django_db
@@ -99,15 +98,6 @@ def chain(client, user, lesson) -> dict:
 
 def statuses(client, urls: dict) -> dict:
     return {name: client.get(url).status_code for name, url in urls.items()}
-
-
-def decode(data: bytes) -> tuple[int, float]:
-    """(video frames, seconds of audio) of an MPEG-TS byte string."""
-    with av.open(io.BytesIO(data), format="mpegts") as container:
-        frames = sum(1 for _ in container.decode(video=0))
-    with av.open(io.BytesIO(data), format="mpegts") as container:
-        samples = sum(frame.samples for frame in container.decode(audio=0))
-    return frames, samples / 48_000
 
 
 def assert_valid_media_playlist(text: str) -> None:

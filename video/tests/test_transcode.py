@@ -11,6 +11,7 @@ from django.core.files.storage import storages
 from catalog.tests.factories import LessonFactory
 from video import services
 from video.models import Transcode, lesson_prefix
+from video.tests.media import decode
 from video.transcode import SEGMENT_SECONDS, decrypt_segment, plan_ladder
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,15 +19,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def stored_files(prefix="hls/") -> list[str]:
     return sorted(services.list_tree(prefix))
-
-
-def decode(data: bytes) -> tuple[int, float]:
-    """(video frames, seconds of audio) in an MPEG-TS byte string."""
-    with av.open(io.BytesIO(data), format="mpegts") as container:
-        frames = sum(1 for _ in container.decode(video=0))
-    with av.open(io.BytesIO(data), format="mpegts") as container:
-        samples = sum(frame.samples for frame in container.decode(audio=0))
-    return frames, samples / 48_000
 
 
 def test_the_ladder_never_upscales():
