@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.tests.api_client import AUTH, ApiClient
 from accounts.tests.factories import UserFactory
-from catalog.models import Course, Lesson, Section
+from catalog.models import Course, Lesson
 from catalog.tests.factories import (
     SAMPLE_MP4,
     CategoryFactory,
@@ -29,6 +29,7 @@ from catalog.tests.factories import (
 )
 from learning import services
 from learning.models import Certificate, Enrollment, LessonProgress
+from learning.tests.factories import big_course
 from learning.tests.test_progress import let_time_pass
 from video.tests.factories import add_caption
 
@@ -765,31 +766,6 @@ def test_my_certificates_query_budget(student, size, django_assert_max_num_queri
     with django_assert_max_num_queries(MY_CERTIFICATES_QUERIES):
         response = api.get(f"{API}/me/certificates", {"page_size": 50})
     assert len({item["course_slug"] for item in response.json()["results"]}) == size
-
-
-def big_course(student) -> list[Lesson]:
-    """30 sections of 20 lessons; the student completed 300 of them."""
-    course = CourseFactory(published=True)
-    sections = Section.objects.bulk_create(
-        [Section(course=course, title=f"Section {s}", order=s + 1) for s in range(30)]
-    )
-    Lesson.objects.bulk_create(
-        [
-            Lesson(section=section, title=f"Lesson {n}", order=n + 1, duration=61)
-            for section in sections
-            for n in range(20)
-        ]
-    )
-    Course.objects.filter(pk=course.pk).refresh_lesson_stats()
-    services.enroll(user=student, course=course)
-    lessons = list(Lesson.objects.filter(section__course=course).order_by("pk"))
-    LessonProgress.objects.bulk_create(
-        [
-            LessonProgress(user=student, lesson=lesson, completed_at="2026-01-01T00:00Z")
-            for lesson in lessons[:300]
-        ]
-    )
-    return lessons
 
 
 @pytest.mark.parametrize("size", ["small", "big"])

@@ -6,10 +6,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from catalog.models import Course, Lesson, Section
+from catalog.models import Lesson
 from catalog.tests.factories import CategoryFactory, CourseFactory, published_course
 from learning import services, streaming
-from learning.models import Enrollment, LessonProgress
+from learning.models import Enrollment
+from learning.tests.factories import big_course
 from video.tests.factories import add_caption
 
 pytestmark = pytest.mark.django_db
@@ -189,26 +190,7 @@ def test_completion_moment_shows_on_the_last_lesson(client, student, course, les
 
 
 def test_player_query_budget_for_a_big_course(client, student, django_assert_max_num_queries):
-    course = CourseFactory(published=True)
-    sections = Section.objects.bulk_create(
-        [Section(course=course, title=f"Section {s}", order=s + 1) for s in range(30)]
-    )
-    Lesson.objects.bulk_create(
-        [
-            Lesson(section=section, title=f"Lesson {n}", order=n + 1, duration=61)
-            for section in sections
-            for n in range(20)
-        ]
-    )
-    Course.objects.filter(pk=course.pk).refresh_lesson_stats()
-    services.enroll(user=student, course=course)
-    lessons = list(Lesson.objects.filter(section__course=course).order_by("pk"))
-    LessonProgress.objects.bulk_create(
-        [
-            LessonProgress(user=student, lesson=lesson, completed_at="2026-01-01T00:00Z")
-            for lesson in lessons[:300]
-        ]
-    )
+    lessons = big_course(student)
     Lesson.objects.filter(pk=lessons[310].pk).update(video="videos/big.mp4")
     for language in ("de", "en", "fr", "pt-br"):
         add_caption(lessons[310], language)
