@@ -11,7 +11,10 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
+from catalog.admin_builder import CurriculumBuilderMixin
+from catalog.admin_course_tools import CourseToolsMixin
 from catalog.admin_mixins import AuthoredByMixin, MoveViewMixin, duration_column, move_buttons
+from catalog.admin_uploads import BulkUploadMixin
 from catalog.forms import CourseAdminForm, LessonAdminForm, LessonFormSet, PrivateFileInput
 from catalog.models import Category, Course, Lesson, Section, Tag
 
@@ -93,7 +96,9 @@ class UploadProgressMedia:
 
 
 @admin.register(Course)
-class CourseAdmin(AuthoredByMixin, admin.ModelAdmin):
+class CourseAdmin(
+    CurriculumBuilderMixin, BulkUploadMixin, CourseToolsMixin, AuthoredByMixin, admin.ModelAdmin
+):
     form = CourseAdminForm
     inlines = [SectionInline]
     list_display = [

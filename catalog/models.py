@@ -178,6 +178,9 @@ class Course(FilesFollowRows):
         validators=[MinValueValidator(Decimal("0.00"))],
         help_text="0 means free.",
     )
+    # Whether the instructor has set the price (0 included) rather than left the default:
+    # the publish checklist asks for this decision.
+    price_decided = models.BooleanField(default=False, editable=False)
     thumbnail = models.ImageField(upload_to="thumbnails/", blank=True)
     status = models.CharField(max_length=16, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -515,3 +518,25 @@ class Lesson(FilesFollowRows, CoursePart):
         # Any save may change the duration or what counts: this course is always recounted.
         self.section.course.refresh_lesson_stats()
         super().counts_changed(before, after)
+
+
+class PendingUpload(models.Model):
+    """A lesson video the browser is sending straight to the S3 bucket (a presigned POST).
+
+    Made when Lectern signs the upload: it says who may turn the object at ``key`` into
+    a lesson of ``section``, and until when. Completing the upload checks the object by
+    its content, makes the lesson and deletes this row; a refused or abandoned upload's
+    object is deleted with its row (``catalog.uploads``).
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="pending_uploads")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(help_text="Bytes, as the browser declared them.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return self.filename

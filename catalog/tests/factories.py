@@ -45,6 +45,7 @@ class CourseFactory(factory.django.DjangoModelFactory):
     category = factory.SubFactory(CategoryFactory)
     instructor = factory.SubFactory(InstructorFactory)
     price = Decimal("0.00")
+    price_decided = True
 
 
 class SectionFactory(factory.django.DjangoModelFactory):
