@@ -534,7 +534,7 @@ class PendingUpload(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
-    filename = models.CharField(max_length=255)
+    filename = models.CharField(max_length=255, validators=[no_control_characters])
     size = models.PositiveBigIntegerField(help_text="Bytes, as the browser declared them.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
