@@ -5,6 +5,7 @@
 //   columns once, in the table head: each field gets that column's name and its row's
 //   (the object's name, or "new row 3": "Title, Chords", "Delete, Chords"), and again
 //   when "Add another" adds a row or a row is removed.
+// - A date-and-time field's two boxes get the field's name and "date" or "time".
 // - The autocomplete widget (select2, e.g. a course's tags) draws its own search box
 //   beside the real <select>: it gets the <select>'s label, and its list of chosen items
 //   (a <ul> that also holds select2's "remove all" <span>) is marked as the list it is.
@@ -43,6 +44,21 @@
     }
   }
 
+  // A date-and-time field (a coupon's start) is two boxes after "Date:" and "Time:", and
+  // the field's <label> points at neither: each gets "Starts at, date" and "…, time".
+  function labelSplitDateTimes(root) {
+    for (const field of root.querySelectorAll("p.datetime input:not([type=hidden])")) {
+      if ((field.labels && field.labels.length) || field.hasAttribute("aria-label")) continue;
+      const row = field.closest(".form-row");
+      const label = row && row.querySelector("label:not([for])");
+      const part = field.previousSibling && field.previousSibling.nodeType === Node.TEXT_NODE
+        ? field.previousSibling.textContent.replace(/[\s:]+/g, " ").trim().toLowerCase()
+        : "";
+      const name = [text(label).replace(/:$/, ""), part].filter(Boolean).join(", ");
+      if (name) field.setAttribute("aria-label", name);
+    }
+  }
+
   function labelAutocompletes(root) {
     for (const box of root.querySelectorAll(".select2-search__field:not([aria-label])")) {
       const container = box.closest(".select2-container");
@@ -57,6 +73,7 @@
 
   function label() {
     labelTabularInlines(document);
+    labelSplitDateTimes(document);
     labelAutocompletes(document);
   }
 
