@@ -8,7 +8,8 @@ reply, a student halfway through one course and finished with another, so My lea
 the player and the certificate pages show what they show in real use). ``site_pages(site)``
 lists the pages for that data.
 
-The Django admin is Django's own and left out, except the dashboard, which is ours.
+The Django admin is left out, except the dashboard, which is ours: its pages have their own
+walk (test_browser_admin_look.py), in both themes, as instructor and as staff.
 """
 
 from dataclasses import dataclass, field
