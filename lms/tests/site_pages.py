@@ -257,4 +257,5 @@ def site_pages(site: Site) -> list[SitePage]:
         SitePage("receipt", STUDENT, reverse("payments:order", args=[site.bought.pk])),
         # Staff
         SitePage("analytics dashboard", STAFF, reverse("dashboard")),
+        SitePage("course students", STAFF, reverse("course_students", args=[course.pk])),
     ]
