@@ -232,9 +232,11 @@ def test_the_query_count_does_not_grow_with_the_students(client, instructor, exp
     assert small == big <= 6
 
 
-def test_the_dashboard_links_here(client, instructor, course):
+def test_the_dashboard_and_the_course_page_link_here(client, instructor, course):
     client.force_login(instructor)
     assert url(course) in client.get(reverse("dashboard")).content.decode()
+    change = client.get(reverse("admin:catalog_course_change", args=[course.pk]))
+    assert f'<a href="{url(course)}">Students (3) →</a>' in change.content.decode()
 
 
 def test_a_deleted_lesson_does_not_leave_anyone_past_100(client, instructor, course):
