@@ -124,7 +124,7 @@ class CourseAdmin(
         "rating_avg",
         "rating_count",
     ]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "duplicate"]
     fieldsets = [
         (
             None,

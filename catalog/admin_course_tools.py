@@ -1,6 +1,6 @@
-"""The course page's tools beside the builder: the publish checklist. (The instructor's
-view of a course's students lives in analytics, which reads enrolments; the course page
-links to it.)
+"""The course page's tools beside the builder: the publish checklist and duplicating a
+course. (The instructor's view of a course's students lives in analytics, which reads
+enrolments; the course page links to it.)
 
 Owned by the checklist/duplicate work: its views are added to CourseAdmin's URLs here;
 its markup is ``admin/catalog/course/checklist.html``. The checklist sits inside the
@@ -10,13 +10,14 @@ names, all POST, under the course's admin URL:
 
 - ``admin:catalog_course_publish`` / ``admin:catalog_course_unpublish``
 - ``admin:catalog_course_keep_free``: the checklist's "Keep it free" (price 0, decided)
+- ``admin:catalog_course_duplicate``: a draft copy (``catalog.duplicate``)
 
 Each answers someone else's course id with a 404, as the change page does.
 """
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -24,7 +25,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from catalog.models import Course
+from catalog.duplicate import duplicate_course
+from catalog.models import Course, Lesson
+from lms.lib.files import is_out_of_room
 
 
 class CourseToolsMixin:
@@ -33,6 +36,7 @@ class CourseToolsMixin:
             ("publish", self.publish_view),
             ("unpublish", self.unpublish_view),
             ("keep-free", self.keep_free_view),
+            ("duplicate", self.duplicate_view),
         ]
         return [
             path(
@@ -61,6 +65,7 @@ class CourseToolsMixin:
                 "items": items,
                 "missing": missing,
                 "done": len(items) - len(missing),
+                "may_duplicate": self.has_add_permission(request),
             }
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -128,3 +133,55 @@ class CourseToolsMixin:
                 request, f"“{course}” is free (price 0): the price is decided.", messages.SUCCESS
             )
         return self._back(course)
+
+    def duplicate_view(self, request, object_id):
+        course = self._tool_course(request, object_id)
+        copy = self._duplicate(request, course)
+        return self._back(copy or course)
+
+    @admin.action(description="Duplicate the selected courses (as drafts)", permissions=["add"])
+    def duplicate(self, request, queryset):
+        copies = [copy for course in queryset if (copy := self._duplicate(request, course))]
+        if len(copies) == 1:
+            return self._back(copies[0])
+        return None
+
+    def _duplicate(self, request, course) -> Course | None:
+        """Copy ``course``, saying how it went; None (nothing written) if it failed."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            copy = duplicate_course(course, by=request.user)
+        except ValidationError as error:  # no room on the local disk
+            self.message_user(
+                request, f"“{course}” was not copied: {' '.join(error.messages)}", messages.ERROR
+            )
+            return None
+        except OSError as error:
+            reason = (
+                "the server ran out of room while copying its videos"
+                if is_out_of_room(error)
+                else f"one of its files could not be copied ({error.strerror or error})"
+            )
+            self.message_user(
+                request,
+                f"“{course}” was not copied: {reason}. Nothing was saved; please tell the "
+                "Lectern team if this happens again.",
+                messages.ERROR,
+            )
+            return None
+        has_videos = Lesson.objects.filter(section__course=copy).exclude(video="").exists()
+        videos = "; its videos are being prepared for streaming again" if has_videos else ""
+        self.message_user(
+            request,
+            format_html(
+                '“{}” was copied to the draft <a href="{}">“{}”</a>, without students or '
+                "reviews{}.",
+                course,
+                reverse("admin:catalog_course_change", args=[copy.pk]),
+                copy,
+                videos,
+            ),
+            messages.SUCCESS,
+        )
+        return copy

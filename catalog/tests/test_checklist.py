@@ -285,7 +285,7 @@ def test_keep_it_free_never_turns_a_priced_course_free(client, instructor):
     assert Course.objects.get(pk=course.pk).price == Decimal("30.00")
 
 
-@pytest.mark.parametrize("tool", ["publish", "unpublish", "keep_free"])
+@pytest.mark.parametrize("tool", ["publish", "unpublish", "keep_free", "duplicate"])
 def test_the_tools_refuse_get_someone_elses_course_and_students(
     client, instructor, other_instructor, student, tool
 ):
@@ -301,6 +301,7 @@ def test_the_tools_refuse_get_someone_elses_course_and_students(
     assert client.post(url).status_code == 302
     course.refresh_from_db()
     assert (course.status, course.price_decided) == (Course.Status.DRAFT, False)
+    assert Course.objects.count() == 1  # nothing duplicated
 
 
 def test_the_tools_need_the_csrf_token(instructor):

@@ -7,6 +7,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
+from catalog.models import Course
 from catalog.tests.factories import CourseFactory, LessonFactory, SectionFactory
 from lms.tests.a11y import WCAG_22_AA, axe_source, axe_violations, describe, require_axe
 
@@ -96,3 +97,15 @@ def test_the_checklist_leads_to_publishing(live_server, page, instructor):
     expect(page.get_by_role("heading", level=1)).to_have_text("Students of “Night skies”")
     expect(page.get_by_text("No students yet")).to_be_visible()
     assert_accessible(page, "students page")
+
+
+def test_duplicate_opens_the_copy(live_server, page, instructor):
+    course = CourseFactory(instructor=instructor, title="Night skies")
+    LessonFactory(section=SectionFactory(course=course), title="Looking up")
+    log_in(page, live_server, instructor)
+    page.goto(f"{live_server.url}/admin/catalog/course/{course.pk}/change/")
+    page.get_by_role("button", name="Duplicate").click()
+    expect(page.locator(".messagelist")).to_contain_text("was copied to the draft")
+    copy = Course.objects.get(title="Copy of Night skies")
+    assert page.url.endswith(f"/admin/catalog/course/{copy.pk}/change/")
+    expect(page.get_by_label("Title:", exact=True)).to_have_value("Copy of Night skies")
