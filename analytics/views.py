@@ -1,17 +1,20 @@
-"""The analytics dashboard in the admin, and its CSV exports."""
+"""The analytics dashboard in the admin, a course's students, and their CSV exports."""
 
 import csv
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from analytics import queries
+from analytics import queries, students
 from catalog.models import Course
-from lms.lib.query_params import object_id
+from lms.lib.query_params import object_id, page_number
 from payments.models import ZERO
 
 
@@ -143,15 +146,67 @@ def dashboard_csv(request, export, period, course_id):
     if export not in tables:
         return HttpResponseBadRequest("Unknown table.")
     header, rows = tables[export]()
+    return csv_response(f"lectern-{export}-{period.start}-{period.end}.csv", header, rows)
+
+
+def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    """A CSV download; text cells that a spreadsheet would run as formulas are defused."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="lectern-{export}-{period.start}-{period.end}.csv"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     writer.writerow(header)
     for row in rows:
         writer.writerow([_safe_cell(cell) for cell in row])
     return response
+
+
+@require_safe
+def course_students(request, course_id: int):
+    """One course's students for its instructor and staff (the dashboard's scoping:
+    another instructor's course is a 404), a page of 50 at a time, searchable and
+    sortable, or all of them as CSV (``?export=csv``, with the search applied)."""
+    if not request.user.can_author_courses:
+        raise PermissionDenied("The students of a course are for its instructor and staff.")
+    course = get_object_or_404(Course.objects.editable_by(request.user), pk=course_id)
+    search = request.GET.get("q", "").strip()[: students.SEARCH_MAX]
+    sort = students.parse_sort(request.GET.get("sort"))
+    rows = students.students(course, search=search, sort=sort)
+    if request.GET.get("export") == "csv":
+        return csv_response(
+            f"lectern-students-{course.slug}-{timezone.localdate()}.csv",
+            students.CSV_HEADER,
+            students.csv_rows(course, rows),
+        )
+    page = Paginator(rows, students.PAGE_SIZE).get_page(page_number(request.GET.get("page")))
+    query = {"q": search} if search else {}
+    columns = []
+    for column in students.COLUMNS:
+        current = sort.removeprefix("-") == column.key
+        descending = sort.startswith("-")
+        next_sort = ("" if descending else "-") if current else column.first
+        columns.append(
+            {
+                "label": column.label,
+                "url": "?" + urlencode({**query, "sort": next_sort + column.key}),
+                "aria_sort": ("descending" if descending else "ascending") if current else "",
+            }
+        )
+    keep = urlencode({**query, "sort": sort})
+    return render(
+        request,
+        "analytics/students.html",
+        {
+            **admin.site.each_context(request),
+            "title": f"Students of “{course.title}”",
+            "course": course,
+            "page": page,
+            "enrolments": students.with_course(page.object_list, course),
+            "search": search,
+            "sort": sort,
+            "columns": columns,
+            "keep": keep,
+        },
+    )
 
 
 def _safe_cell(value):

@@ -117,7 +117,6 @@ class CourseAdmin(
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["tags"]
     readonly_fields = [
-        "preview_link",
         "lesson_count",
         "duration_display",
         "published_at",
@@ -125,13 +124,12 @@ class CourseAdmin(
         "rating_avg",
         "rating_count",
     ]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "duplicate"]
     fieldsets = [
         (
             None,
             {
                 "fields": [
-                    "preview_link",
                     "title",
                     "slug",
                     "subtitle",
@@ -191,15 +189,6 @@ class CourseAdmin(
         if not change and not (request.user.is_platform_staff and obj.instructor_id):
             obj.instructor = request.user
         super().save_model(request, obj, form, change)
-
-    @admin.display(description="Preview")
-    def preview_link(self, obj):
-        if not obj.pk:
-            return "Save the course to preview it."
-        return format_html(
-            '<a href="{}" target="_blank" rel="noopener">Preview as a student ↗</a>',
-            obj.get_absolute_url(),
-        )
 
     duration_display = duration_column("total_duration")
 

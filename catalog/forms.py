@@ -1,6 +1,7 @@
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
 
@@ -127,6 +128,18 @@ def search(courses, query: str):
 
 # --- Authoring in the admin --------------------------------------------------------------
 class CourseAdminForm(forms.ModelForm):
+    """The course's admin form. Two rules beyond the model's:
+
+    - **The price is a decision.** While the instructor has not decided it
+      (``Course.price_decided``), the field shows empty, not 0, and may stay empty (the
+      course stays at 0, undecided). Any value typed in, 0 included, decides it.
+    - **Publishing follows the checklist** (``Course.publish_checklist``), judged on the
+      values being saved: a description typed in the same save counts. A course already
+      published may be saved while an item it lacked before stays missing (courses
+      published before the checklist existed), but a save may not take away something
+      the checklist asks for (emptying its description, say) while it stays published.
+    """
+
     class Meta:
         model = Course
         fields = [
@@ -149,6 +162,15 @@ class CourseAdminForm(forms.ModelForm):
         ]
         widgets = {"subtitle": forms.TextInput(attrs={"size": 80})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        price = self.fields.get("price")
+        if price is not None:
+            price.required = False
+            price.help_text = "0 means free. Leave it empty until you have decided."
+            if not self.instance.price_decided:
+                self.initial["price"] = None  # empty, not a 0 that looks decided
+
     def clean_thumbnail(self):
         upload = self.cleaned_data.get("thumbnail")
         if not upload or not hasattr(upload, "content_type"):
@@ -162,18 +184,45 @@ class CourseAdminForm(forms.ModelForm):
         processed.name = "thumbnail.webp"
         return processed
 
+    def clean_price(self):
+        price = self.cleaned_data.get("price")
+        self.price_given = price is not None
+        return Decimal("0.00") if price is None else price
+
     def clean(self):
         cleaned = super().clean()
-        publishing = cleaned.get("status") == Course.Status.PUBLISHED
-        problems = self.instance.publish_problems() if publishing else []  # publish()'s rule
-        if problems:
-            raise ValidationError(
-                {
-                    "status": f"This course cannot be published yet: {'; '.join(problems)}. "
-                    "Save it as a draft first."
-                }
-            )
+        # The checklist as saved, before this form's values reach the instance.
+        self.missing_before = (
+            {item.key for item in self.instance.publish_checklist() if not item.done}
+            if self.instance.is_published
+            else None
+        )
         return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance now holds the submitted values
+        course = self.instance
+        if "price" in self.cleaned_data:
+            course.price_decided = self.price_given
+        if self.cleaned_data.get("status") != Course.Status.PUBLISHED:
+            return
+        missing = [item for item in course.publish_checklist() if not item.done]
+        before = getattr(self, "missing_before", None)
+        if before is None:  # publishing now: every item counts
+            if missing:
+                self.add_error(
+                    "status",
+                    "This course cannot be published yet: "
+                    f"{'; '.join(item.problem for item in missing)}. "
+                    "Save it as a draft, or do these first (see the checklist at the top).",
+                )
+        elif lost := [item for item in missing if item.key not in before]:
+            self.add_error(
+                "status",
+                "A published course needs this: "
+                f"{'; '.join(item.problem for item in lost)}. "
+                "Put it back, or save the course as a draft to take it off the catalog.",
+            )
 
 
 class PrivateFileInput(forms.ClearableFileInput):

@@ -134,6 +134,17 @@ class CourseQuerySet(models.QuerySet):
         return updated
 
 
+class ChecklistItem(NamedTuple):
+    """One thing a course needs before it may be published (``Course.publish_checklist``)."""
+
+    key: str
+    label: str  # what to do, as a link text: "Write a description"
+    done: bool
+    hint: str  # why it matters, one sentence
+    anchor: str  # where on the course's admin page it is done ("#id_description")
+    problem: str  # the same, inside a sentence: "… cannot be published: write a description"
+
+
 class Course(FilesFollowRows):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -272,12 +283,62 @@ class Course(FilesFollowRows):
             models.Prefetch("lessons", queryset=lessons, to_attr="published_lessons")
         )
 
+    def publish_checklist(self) -> list["ChecklistItem"]:
+        """What a course needs before it may be published, each item done or not: the one
+        rule behind ``publish()``, the admin form's status field, the publish action and
+        the checklist on the course's admin page. One query (the published lessons)."""
+        has_lesson = bool(self.pk) and self.published_lessons().exists()
+        return [
+            ChecklistItem(
+                "lesson",
+                "Add a published lesson",
+                has_lesson,
+                "Students need something to watch: publish at least one lesson.",
+                "#curriculum",
+                "add at least one published lesson",
+            ),
+            ChecklistItem(
+                "description",
+                "Write a description",
+                bool(self.description.strip()),
+                "The course page shows it to everyone deciding whether to enrol.",
+                "#id_description",
+                "write a description",
+            ),
+            ChecklistItem(
+                "thumbnail",
+                "Add a thumbnail",
+                bool(self.thumbnail),
+                "The picture on the course's card in the catalog (16:9 looks best).",
+                "#id_thumbnail",
+                "add a thumbnail",
+            ),
+            ChecklistItem(
+                "category",
+                "Choose a category",
+                self.category_id is not None,
+                "Where students browsing the catalog find the course.",
+                "#id_category",
+                "choose a category",
+            ),
+            ChecklistItem(
+                "price",
+                "Decide the price",
+                self.price_decided,
+                "Set a price, or 0 to make the course free.",
+                "#id_price",
+                "decide the price (0 makes it free)",
+            ),
+        ]
+
     def publish_problems(self) -> list[str]:
         """Why the course cannot be published yet (empty when it can)."""
-        problems = []
-        if not self.pk or not self.published_lessons().exists():
-            problems.append("add at least one published lesson")
-        return problems
+        return [item.problem for item in self.publish_checklist() if not item.done]
+
+    def keep_free(self) -> None:
+        """The checklist's one-click price decision: free, and decided."""
+        self.price, self.price_decided = Decimal("0.00"), True
+        self.save(update_fields=["price", "price_decided", "updated_at"])
 
     def publish(self) -> None:
         problems = self.publish_problems()

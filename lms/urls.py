@@ -68,6 +68,11 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("admin/dashboard/", admin.site.admin_view(analytics_views.dashboard), name="dashboard"),
+    path(
+        "admin/dashboard/courses/<int:course_id>/students/",
+        admin.site.admin_view(analytics_views.course_students),
+        name="course_students",
+    ),
     path("admin/", admin.site.urls),
 ]
 

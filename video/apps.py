@@ -19,9 +19,10 @@ class VideoConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save, pre_save
 
         from catalog.models import Lesson
+        from catalog.signals import course_duplicated
         from learning.player import add_player_media
         from lms.lib.files import follow_files_of
-        from video.captions import player_media
+        from video.captions import copy_captions, player_media
         from video.services import follow_lesson_video, hold_publication, lesson_deleted
 
         follow_files_of(self)  # caption files
@@ -31,3 +32,4 @@ class VideoConfig(AppConfig):
         pre_save.connect(hold_publication, sender=Lesson, dispatch_uid="video.hold")
         post_save.connect(follow_lesson_video, sender=Lesson, dispatch_uid="video.follow")
         post_delete.connect(lesson_deleted, sender=Lesson, dispatch_uid="video.lesson_deleted")
+        course_duplicated.connect(copy_captions, dispatch_uid="video.copy_captions")

@@ -34,6 +34,7 @@ from webvtt.errors import MalformedCaptionError
 from webvtt.models import Region
 from webvtt.vtt import WebVTTCommentBlock, WebVTTRegionBlock, WebVTTStyleBlock, parse_item
 
+from lms.lib.files import copy_field_file
 from video.models import Caption
 
 logger = logging.getLogger(__name__)
@@ -502,3 +503,15 @@ def player_media(lesson, *, query: str, absolute=None) -> dict:
         return {"captions": [], "transcript": None}
     tracks = caption_tracks(lesson, query=query, absolute=absolute)
     return {"captions": tracks, "transcript": None if absolute else transcript(lesson)}
+
+
+# --- Duplicating a course ------------------------------------------------------------------
+def copy_captions(sender, lesson_pairs, **kwargs) -> None:
+    """``catalog.signals.course_duplicated`` receiver: each copied lesson gets copies of the
+    original's caption files (new names: deleting one course leaves the other's captions),
+    inside the copy's transaction, so a failure rolls the copy back with its files."""
+    copies = {old.pk: new for old, new in lesson_pairs}
+    for caption in Caption.objects.filter(lesson__in=list(copies)).order_by("lesson", "language"):
+        copy = Caption(lesson=copies[caption.lesson_id], language=caption.language)
+        copy.file = copy_field_file(caption.file, copy)
+        copy.save()

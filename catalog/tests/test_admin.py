@@ -176,7 +176,7 @@ def test_move_buttons_reorder_own_sections(client, instructor):
 
 def test_publish_action_refuses_a_course_without_lessons(client, instructor):
     empty = CourseFactory(instructor=instructor)
-    ready = CourseFactory(instructor=instructor)
+    ready = CourseFactory(instructor=instructor, with_thumbnail=True)
     LessonFactory(section=SectionFactory(course=ready))
     client.force_login(instructor)
     response = client.post(

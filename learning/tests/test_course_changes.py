@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def courses(instructor):
     """Published course A (lessons l1, l2, l3) and B (lesson b1)."""
-    a, b = CourseFactory(instructor=instructor), CourseFactory(instructor=instructor)
+    a = CourseFactory(instructor=instructor, with_thumbnail=True)
+    b = CourseFactory(instructor=instructor, with_thumbnail=True)
     section_a, section_b = SectionFactory(course=a), SectionFactory(course=b)
     lessons = {
         title: LessonFactory(section=section_a, title=title, with_video=True)

@@ -58,6 +58,49 @@ def delete_file_on_rollback(storage: Storage, name: str, *, using: str | None = 
         FilesOfOpenTransaction.of(connection).add(storage, name)
 
 
+def copy_file(storage: Storage, name: str, upload_to_name: str) -> str:
+    """Copy the stored file ``name`` to a new file of the same storage and return its name:
+    ``upload_to_name`` (what the field's ``upload_to`` gives) or, if that is taken, a
+    free name near it. Never the same name: a stored file belongs to one row, so
+    deleting one copy's row must leave the other's file.
+
+    On S3 (django-storages' ``S3Storage``) the bucket copies the object itself — a
+    server-side copy, multipart for big videos — and no byte passes through this
+    process. Elsewhere the bytes are streamed in chunks through ``storage.save``.
+    Called inside a transaction, the caller registers the new name with
+    ``delete_file_on_rollback``.
+    """
+    target = storage.get_available_name(upload_to_name)
+    if getattr(storage, "file_overwrite", False) and storage.exists(target):
+        # A storage that overwrites (S3's file_overwrite): never onto another row's file.
+        root, extension = os.path.splitext(target)
+        target = storage.get_alternative_name(root, extension)
+    bucket = getattr(storage, "bucket", None)
+    if bucket is not None and hasattr(storage, "connection"):
+        from storages.utils import clean_name
+
+        extra = {"ACL": storage.default_acl} if getattr(storage, "default_acl", None) else None
+        bucket.copy(
+            {"Bucket": bucket.name, "Key": storage._normalize_name(clean_name(name))},
+            storage._normalize_name(clean_name(target)),
+            ExtraArgs=extra,
+        )
+        return target
+    with storage.open(name, "rb") as source:
+        return storage.save(target, source)
+
+
+def copy_field_file(file, instance) -> str:
+    """Copy ``file`` (a FieldFile) for ``instance``, a new row of the same model, under the
+    name the field's ``upload_to`` gives it; the copy goes if the surrounding transaction
+    rolls back. Returns the new name, to assign to the field."""
+    field = file.field
+    wanted = field.generate_filename(instance, os.path.basename(file.name))
+    name = copy_file(field.storage, file.name, wanted)
+    delete_file_on_rollback(field.storage, name)
+    return name
+
+
 def _delete_quietly(storage: Storage, name: str) -> None:
     try:
         storage.delete(name)

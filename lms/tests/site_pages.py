@@ -22,6 +22,7 @@ from catalog.models import Course, Lesson, Tag
 from catalog.tests.factories import CategoryFactory, LessonFactory, SectionFactory
 from learning import services as learning
 from learning.models import Certificate
+from lms.demo_thumbnails import course_thumbnail
 from payments import services as payments
 from payments.models import Order
 from payments.money import to_minor
@@ -68,6 +69,12 @@ class Site:
     bought: Order | None = None  # the student's paid order for another paid course
 
 
+def thumbnail(*, title, category):
+    image = course_thumbnail(title=title, category=category)
+    image.name = "thumbnail.webp"
+    return image
+
+
 def course_with_lessons(*, title, category, instructor, sections, price="0", featured=False):
     course = Course.objects.create(
         title=title,
@@ -82,8 +89,12 @@ def course_with_lessons(*, title, category, instructor, sections, price="0", fea
         category=category,
         level=Course.Level.BEGINNER,
         price=Decimal(price),
+        price_decided=True,
         featured=featured,
         instructor=instructor,
+        # The demo's picture: the pages look as they do in real use (and publishing asks
+        # for a thumbnail).
+        thumbnail=thumbnail(title=title, category=category.name),
     )
     course.tags.set([Tag.objects.get_or_create(name="python", slug="python")[0]])
     for s_index, section_title in enumerate(sections):
@@ -258,4 +269,5 @@ def site_pages(site: Site) -> list[SitePage]:
         SitePage("receipt", STUDENT, reverse("payments:order", args=[site.bought.pk])),
         # Staff
         SitePage("analytics dashboard", STAFF, reverse("dashboard")),
+        SitePage("course students", STAFF, reverse("course_students", args=[course.pk])),
     ]

@@ -128,7 +128,7 @@ def test_reordering_in_the_admin_shows_at_once(client, instructor, model):
 
     from catalog.tests.factories import CourseFactory, LessonFactory, SectionFactory
 
-    course = CourseFactory(instructor=instructor)
+    course = CourseFactory(instructor=instructor, with_thumbnail=True)
     sections = [SectionFactory(course=course, title=f"Part {n}") for n in ("one", "two")]
     lessons = [LessonFactory(section=sections[0], title=t) for t in ("Alpha lesson", "Beta lesson")]
     LessonFactory(section=sections[1], title="Gamma lesson")

@@ -72,6 +72,7 @@ RULES = {
     "payments:return": (LOGIN, NO, NO),
     "payments:stripe_webhook": (NO, NO, NO),  # Stripe's signed POSTs only: a GET is 405
     "dashboard": (LOGIN, LOGIN, OK),  # admin login for non-staff; instructors: own numbers
+    "course_students": (LOGIN, LOGIN, NO),  # as the dashboard; another instructor's: 404
     "bench_ok": PUBLIC,  # only when BENCHMARK_ENDPOINTS=1
 }
 # allauth's own pages (login, signup, reset, email management, the session list) and its
@@ -127,6 +128,7 @@ def url_for(name: str, o) -> str:
         "catalog:draft": [o["draft"].slug],
         "catalog:category": [course.category.slug],
         "catalog:instructor": [o["instructor"].pk],
+        "course_students": [course.pk],
         "learning:enroll": [course.slug],
         "learning:unenroll": [course.slug],
         "learning:continue": [course.slug],

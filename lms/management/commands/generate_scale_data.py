@@ -112,6 +112,7 @@ class Command(BaseCommand):
                     instructor=rng.choice(teachers),
                     level=rng.choice(Course.Level.values),
                     price=Decimal(rng.choice([0, 0, 0, 9, 19, 49])),
+                    price_decided=True,
                     status=Course.Status.PUBLISHED,
                     published_at=now - timezone.timedelta(minutes=start + i),
                 )

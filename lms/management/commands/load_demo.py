@@ -281,9 +281,9 @@ class Command(BaseCommand):
             )
 
     def load_thumbnail(self, course: Course) -> None:
-        """A generated picture for a demo course that has none (the demo's courses, and
-        those of a demo database loaded before thumbnails existed). Saved through the
-        image field, so the file follows the row like an uploaded one."""
+        """A generated picture for a demo course that has none (each new demo course, before
+        it is published, and those of a demo database loaded before thumbnails existed).
+        Saved through the image field, so the file follows the row like an uploaded one."""
         if course.thumbnail:
             return
         image = course_thumbnail(title=course.title, category=course.category.name)
@@ -384,9 +384,11 @@ class Command(BaseCommand):
             category=category_obj,
             level=level,
             price=Decimal(price),
+            price_decided=True,
             featured=featured,
             instructor=User.objects.get(email=instructor),
         )
+        self.load_thumbnail(course)  # before publishing: the checklist asks for one
         course.tags.set([Tag.objects.get_or_create(name=t)[0] for t in tags])
         video_index = len(course.title)
         for s_index, section_title in enumerate(sections):
