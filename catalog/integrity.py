@@ -1,10 +1,12 @@
-"""Integrity checks for the catalog's summary fields (see lms.lib.integrity)."""
+"""Integrity checks for the catalog's summary fields, and the files of its pending direct
+uploads for the files check (see lms.lib.integrity)."""
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from catalog.models import Course, Lesson
-from lms.lib.integrity import Drift, integrity_check
+from catalog.uploads import pending_upload_files
+from lms.lib.integrity import Drift, claims_files, integrity_check
 
 
 @integrity_check("lesson counts")
@@ -32,3 +34,10 @@ def check_lesson_stats(*, fix: bool, **options) -> list[Drift]:
         )
         for c in drifted
     ]
+
+
+@claims_files
+def pending_uploads():
+    """A direct upload's object is named by its PendingUpload row until it becomes a
+    lesson's video; an abandoned one goes with its row (purge_abandoned_uploads)."""
+    return pending_upload_files()

@@ -293,6 +293,9 @@ AVATAR_SIZE = 256
 THUMBNAIL_MAX_BYTES = env.int("THUMBNAIL_MAX_BYTES", default=8 * 1024 * 1024)
 THUMBNAIL_SIZE = (960, 540)
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
+# Seconds a direct-to-bucket upload may stay unfinished before
+# `manage.py purge_abandoned_uploads` deletes its row and object (catalog.uploads).
+UPLOAD_PENDING_MAX_AGE = env.int("UPLOAD_PENDING_MAX_AGE", default=24 * 60 * 60)
 # A WebVTT caption file (video.captions): an hour of speech is about 100 KB.
 CAPTION_MAX_BYTES = env.int("CAPTION_MAX_BYTES", default=1024 * 1024)
 # Django keeps uploads up to this size in memory; larger ones stream to a temp file.
@@ -403,7 +406,8 @@ CONTENT_SECURITY_POLICY = {
         # its worker is a static file of ours: script-src covers it.
         "media-src": ["'self'", "blob:", *_media_hosts],
         # hls.js fetches playlists, keys and segments with XHR: with VIDEO_DELIVERY=s3
-        # the segments come from the bucket's origin.
+        # the segments come from the bucket's origin. With S3 storage the course page's
+        # upload script posts lesson videos to the private bucket (catalog.uploads).
         "connect-src": ["'self'", *_media_hosts],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

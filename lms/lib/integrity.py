@@ -5,7 +5,8 @@ with ``@integrity_check("name")``; ``manage.py check_integrity`` finds them (as 
 finds ``admin.py``), runs them, reports drift and, with ``--fix``, mends it. A check
 takes ``fix`` (and the command's other options) and returns the drift it found, as it
 was before mending. The ground floor's own
-check compares files in storage with the rows that point at them.
+check compares files in storage with the rows that point at them (file fields, and the
+names an app claims with ``@claims_files``).
 """
 
 import posixpath
@@ -47,6 +48,16 @@ def integrity_check(name: str):
 
 # Files younger than this may belong to an upload whose row is not committed yet.
 ORPHAN_GRACE_SECONDS = 3600
+
+# Functions yielding (storage, name) of files that rows name outside a file field (a
+# direct upload's object before it becomes a lesson's video): never orphans.
+FILE_CLAIMS: list[Callable[[], object]] = []
+
+
+def claims_files(function):
+    """Register ``function() -> iterable of (storage, name)`` with the files check."""
+    FILE_CLAIMS.append(function)
+    return function
 
 
 def run_checks(*, fix: bool = False, only: list[str] | None = None, **options) -> list[Drift]:
@@ -114,10 +125,11 @@ def check_files(*, fix: bool, orphan_grace: float = ORPHAN_GRACE_SECONDS, **opti
         key = (id(storage), folder)
         referenced.setdefault(key, set()).update(names)
         folders[key] = storage
+    claimed = {(id(storage), name) for claims in FILE_CLAIMS for storage, name in claims()}
     cutoff = timezone.now() - timedelta(seconds=orphan_grace)
     for (storage_id, folder), storage in folders.items():
         for name in _walk(storage, folder):
-            if name in referenced[(storage_id, folder)]:
+            if name in referenced[(storage_id, folder)] or (storage_id, name) in claimed:
                 continue
             if storage.get_modified_time(name) > cutoff:
                 continue  # perhaps an upload whose row is on its way

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from catalog.models import Lesson
 from catalog.tests.factories import CourseFactory, published_course
@@ -235,5 +235,23 @@ def admin_url(name: str, o) -> str | None:
             if not model._meta.managed:  # django-rq's dashboard: a model with no table
                 return None
             obj = model._default_manager.order_by("pk").first()
-            return reverse(name, args=[obj.pk]) if obj else None
+            if obj is None:
+                return None
+            try:
+                return reverse(name, args=[obj.pk])
+            except NoReverseMatch:
+                return course_part_url(name, obj)
     return None
+
+
+def course_part_url(name: str, course) -> str:
+    """A URL under a course's admin page that names one of its parts too
+    (``<course_id>/curriculum/sections/<section_id>/…``): the course's first ones."""
+    section = course.sections.order_by("pk").first()
+    lesson = Lesson.objects.filter(section__course=course).order_by("pk").first()
+    for parts in ({"section_id": section.pk}, {"lesson_id": lesson.pk}, {}):
+        try:
+            return reverse(name, kwargs={"course_id": course.pk, **parts})
+        except NoReverseMatch:
+            continue
+    raise NoReverseMatch(f"{name}: no course part URL shape fits")

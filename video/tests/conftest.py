@@ -1,4 +1,6 @@
-"""Fixtures for the video app: synthetic clips and a real RQ worker on the local Redis."""
+"""Fixtures for the video app: synthetic clips and a real RQ worker on the local Redis.
+(The S3-compatible server, `s3_endpoint` and `s3_bucket`, is in the root conftest.py:
+catalog's direct uploads use it too.)"""
 
 import os
 
@@ -97,95 +99,3 @@ def make_ready(transcoded, monkeypatch):
         return row
 
     return make
-
-
-# --- A real S3-compatible server: moto's server mode ------------------------------------
-@pytest.fixture(scope="session")
-def s3_endpoint(tmp_path_factory):
-    """moto_server (PyPI: moto[server]) on a free port of 127.0.0.1 for the session: an
-    S3 API that boto3 and django-storages talk to over HTTP, as to AWS. Skipped where
-    moto is not installed, except under CI=true, where that fails."""
-    import shutil
-    import socket
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
-    program = Path(sys.executable).parent / "moto_server"
-    if not program.exists():
-        program = shutil.which("moto_server")
-    if not program:
-        message = "moto_server is missing (pip install -r requirements-dev.txt)"
-        if IN_CI:
-            pytest.fail(f"CI=true but {message}")
-        pytest.skip(message)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            [str(program), "-H", "127.0.0.1", "-p", str(port)],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "moto_server did not start listening"
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture
-def s3_bucket(s3_endpoint, settings, monkeypatch):
-    """A new private bucket on the S3 server as the "private" storage (lesson videos,
-    renditions, captions), configured as production's AWS_PRIVATE_STORAGE_BUCKET_NAME
-    does. Returns a boto3 client and the bucket name, to look at what is stored."""
-    import uuid
-
-    import boto3
-    from django.core.files.storage import storages
-
-    from catalog.models import Lesson
-
-    bucket = f"lectern-private-{uuid.uuid4().hex[:12]}"
-    credentials = {
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-        "region_name": "us-east-1",
-    }
-    client = boto3.client("s3", endpoint_url=s3_endpoint, **credentials)
-    client.create_bucket(Bucket=bucket)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                # as lms/settings.py's private bucket
-                "bucket_name": bucket,
-                "default_acl": "private",
-                "querystring_auth": True,
-                "querystring_expire": 300,
-                "custom_domain": None,
-                "file_overwrite": False,
-                # where and as whom
-                "endpoint_url": s3_endpoint,
-                "access_key": "testing",
-                "secret_key": "testing",
-                "region_name": "us-east-1",
-                "addressing_style": "path",
-                "signature_version": "s3v4",
-            },
-        },
-    }
-    # The lesson's FileField took its storage when the model was loaded.
-    monkeypatch.setattr(Lesson._meta.get_field("video"), "storage", storages["private"])
-    yield client, bucket
