@@ -47,7 +47,8 @@ class BadInput(Exception):
     def __init__(self, message: str, *, focus="", field="", lesson=None, section=None, value=""):
         """``focus``: the id of the element to focus; ``field`` ("title", "new-lesson",
         "new-section") with ``lesson``/``section`` (pks): the input to mark invalid and
-        show again with ``value``, what was typed."""
+        show again with ``value``, what was typed; "action" or "move" with ``lesson``: the
+        message goes beside that lesson (a long curriculum's top is far away)."""
         super().__init__(message)
         self.message, self.focus, self.value = message, focus, value
         self.field, self.lesson, self.section = field, lesson, section
@@ -135,6 +136,10 @@ class CurriculumBuilderMixin:
                 lesson.key = str(lesson.pk)
                 lesson.change_url = f"{lesson_url[0]}/{lesson.key}/{lesson_url[1]}"
                 lesson.title_error = error if _names(error, "title", lesson=lesson.pk) else None
+                moving = _names(error, "move", lesson=lesson.pk)
+                acting = moving or _names(error, "action", lesson=lesson.pk)
+                lesson.action_error = error if acting else None
+                lesson.more_open = bool(lesson.title_error) or moving  # where the field is
         # The "Move to section" list, the same for every lesson: rendered once.
         section_options = format_html_join(
             "", '<option value="{}">{}</option>', ((s.pk, s.title) for s in plan.sections)
@@ -320,7 +325,10 @@ class CurriculumBuilderMixin:
                 builder.set_lesson_published(lesson=lesson, published=published)
             except ValidationError as error:
                 raise BadInput(
-                    " ".join(error.messages), focus=f"lesson-{lesson.pk}-publish"
+                    " ".join(error.messages),
+                    focus=f"lesson-{lesson.pk}-publish",
+                    field="action",
+                    lesson=lesson.pk,
                 ) from None
             if published and not lesson.is_published:
                 text = (
@@ -378,7 +386,10 @@ class CurriculumBuilderMixin:
             lesson = self._lesson(request, course)
             if request.POST.get("section", "") == "":
                 raise BadInput(
-                    f"Choose the section to move “{lesson}” to.", focus=f"lesson-{lesson.pk}-more"
+                    f"Choose the section to move “{lesson}” to.",
+                    focus=f"lesson-{lesson.pk}-section",
+                    field="move",
+                    lesson=lesson.pk,
                 )
             section = self._section(request, course)
             position = builder.place_lesson(lesson=lesson, section=section, index=index)

@@ -406,7 +406,9 @@ def test_publishing_a_lesson_needs_a_video(client, instructor, course, student):
     client.force_login(instructor)
     response = client.post(url(course, "publish"), {"lesson": draft.pk, "published": "1"}, **HTMX)
     assert response.status_code == 400
-    assert "“No video yet” has no video yet, so it cannot be published" in response.content.decode()
+    page = response.content.decode()
+    assert "“No video yet” has no video yet, so it cannot be published" in page
+    assert f'aria-describedby="lesson-{draft.pk}-action-error"' in page  # beside the lesson
     assert not Lesson.objects.get(pk=draft.pk).is_published
     assert stats(course) == (4, 48)
 

@@ -1,7 +1,8 @@
 """The curriculum builder on a course's admin page (catalog.admin_builder) passes axe-core's
 WCAG 2.2 AA rules at 1280 px and 375 px, in its states: as loaded, with an item's
-"Rename, move, delete" and its delete confirmation open, and after a refused change
-swapped in. Only the builder is checked: the rest of the page is Django's admin.
+"Rename, move, delete" and its delete confirmation open, and after refused changes
+(a blank title, publishing a lesson without a video) swapped in. Only the builder is
+checked: the rest of the page is Django's admin.
 """
 
 import pytest
@@ -73,4 +74,11 @@ def test_the_builder_passes_axe_in_each_state(live_server, page):
     page.get_by_role("button", name="Add section").click()
     expect(page.locator("#curriculum-status")).to_have_text("Give the section a title.")
     check("a refused title")
+    first_section = page.locator(".curriculum-section").first
+    first_section.locator("input[name=title]").last.fill("Still a draft")
+    first_section.locator("input[name=title]").last.press("Enter")
+    expect(page.locator("#curriculum-status")).to_contain_text("Added the draft lesson")
+    page.get_by_role("button", name="Publish “Still a draft”").click()
+    expect(page.locator("#curriculum-status")).to_contain_text("has no video yet")
+    check("a refused publication")
     assert found == [], "\n".join(found)

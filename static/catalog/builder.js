@@ -134,8 +134,8 @@
       : { section: item.dataset.section, index };
     const from = item.parentElement;
     const unchanged = from === list && Array.from(from.children).indexOf(item) === index;
-    if (unchanged) return;
     const element = root();
+    if (unchanged || !element || typeof htmx === "undefined") return;
     htmx.ajax("POST", element.dataset.placeUrl, {
       source: element, target: element, swap: "outerHTML", values,
     });
