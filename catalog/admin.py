@@ -2,7 +2,9 @@
 
 Instructors see and change only their own courses, sections and lessons; staff see all.
 The scoping is one mixin (``catalog.admin_mixins.AuthoredByMixin``); the forms live in
-``catalog.forms``.
+``catalog.forms``. A course's sections and lessons are arranged on the course's page by
+the curriculum builder (``catalog.admin_builder``); each section and lesson keeps its own
+page for what the builder does not edit (a lesson's description, video and captions).
 """
 
 from django.contrib import admin, messages
@@ -23,35 +25,6 @@ PRIVATE_FILE_WIDGETS = {models.FileField: {"widget": PrivateFileInput}}
 
 
 # --- Inlines ----------------------------------------------------------------------------
-class SectionInline(AuthoredByMixin, admin.TabularInline):
-    model = Section
-    course_path = "course"
-    extra = 1
-    fields = ["title", "lesson_summary", "reorder", "edit_lessons"]
-    readonly_fields = ["lesson_summary", "reorder", "edit_lessons"]
-    show_change_link = False
-
-    def get_queryset(self, request):
-        from django.db.models import Count
-
-        return super().get_queryset(request).annotate(n_lessons=Count("lessons"))
-
-    @admin.display(description="Lessons")
-    def lesson_summary(self, obj):
-        return getattr(obj, "n_lessons", 0) if obj.pk else "—"
-
-    @admin.display(description="Order")
-    def reorder(self, obj):
-        return move_buttons(obj, "admin:catalog_section_move")
-
-    @admin.display(description="")
-    def edit_lessons(self, obj):
-        if not obj.pk:
-            return "Save to add lessons"
-        url = reverse("admin:catalog_section_change", args=[obj.pk])
-        return format_html('<a href="{}">Edit lessons of “{}”</a>', url, obj)
-
-
 class LessonInline(AuthoredByMixin, admin.StackedInline):
     model = Lesson
     form = LessonAdminForm
@@ -100,7 +73,8 @@ class CourseAdmin(
     CurriculumBuilderMixin, BulkUploadMixin, CourseToolsMixin, AuthoredByMixin, admin.ModelAdmin
 ):
     form = CourseAdminForm
-    inlines = [SectionInline]
+    # Sections and lessons are edited in the curriculum builder below the course's form
+    # (catalog.admin_builder), not in an inline.
     list_display = [
         "title",
         "instructor",

@@ -39,8 +39,6 @@ def course_form(category, **overrides):
         "what_you_will_learn": "",
         "requirements": "",
         "status": "draft",
-        **inline_management("sections", total=1),
-        "sections-0-title": "First steps",
         **overrides,
     }
 
@@ -73,6 +71,9 @@ def test_instructor_creates_a_course_and_owns_it(client, instructor):
     course = Course.objects.get(slug="my-new-course")
     assert course.instructor == instructor
     assert course.status == Course.Status.DRAFT
+    # Its sections are added on its page, in the curriculum builder.
+    add_section = reverse("admin:catalog_course_curriculum_add_section", args=[course.pk])
+    assert client.post(add_section, {"title": "First steps"}).status_code == 302
     assert list(course.sections.values_list("title", flat=True)) == ["First steps"]
 
 
@@ -196,7 +197,6 @@ def test_publishing_an_empty_course_from_its_form_is_refused(client, instructor)
     course = CourseFactory(instructor=instructor)
     client.force_login(instructor)
     data = course_form(course.category, title=course.title, slug=course.slug, status="published")
-    data.update(inline_management("sections"))
     response = client.post(reverse("admin:catalog_course_change", args=[course.pk]), data)
     assert response.status_code == 200
     assert "cannot be published yet: add at least one published lesson" in response.content.decode()
@@ -226,7 +226,7 @@ def test_course_page_in_admin_offers_a_student_preview(client, instructor):
     assert course.get_absolute_url() in page
 
 
-def test_section_inline_only_lists_the_courses_own_sections(client, instructor, theirs):
+def test_curriculum_builder_only_lists_the_courses_own_sections(client, instructor, theirs):
     course = CourseFactory(instructor=instructor)
     SectionFactory(course=course, title="Mine")
     client.force_login(instructor)
@@ -279,7 +279,6 @@ def test_thumbnail_is_validated_resized_and_replaced(
     client.force_login(instructor)
     url = reverse("admin:catalog_course_change", args=[course.pk])
     data = course_form(course.category, title=course.title, slug=course.slug)
-    data.update(inline_management("sections"))
     fake = SimpleUploadedFile("cover.png", b"not an image at all", "image/png")
     response = client.post(url, {**data, "thumbnail": fake})
     assert response.status_code == 200 and "Upload a valid image" in response.content.decode()
@@ -304,7 +303,7 @@ FORGED = (
 )
 
 
-@pytest.mark.parametrize("field", ["title", "subtitle", "sections-0-title"])
+@pytest.mark.parametrize("field", ["title", "subtitle"])
 def test_forged_line_breaks_in_a_new_course_are_refused(client, instructor, field):
     client.force_login(instructor)
     data = course_form(CategoryFactory(), **{field: FORGED})
@@ -314,6 +313,15 @@ def test_forged_line_breaks_in_a_new_course_are_refused(client, instructor, fiel
     assert not Course.objects.exists() and not Section.objects.exists()
 
 
+def test_a_forged_line_break_in_a_new_section_is_refused(client, instructor):
+    course = CourseFactory(instructor=instructor)
+    client.force_login(instructor)
+    add_section = reverse("admin:catalog_course_curriculum_add_section", args=[course.pk])
+    response = client.post(add_section, {"title": FORGED}, follow=True)
+    assert ONE_LINE in response.content.decode()
+    assert not Section.objects.exists()
+
+
 @pytest.mark.parametrize(
     "value", [FORGED, "Title\nBcc: x", "Title\rBcc: x", "Tab\there", "Bell\x07"]
 )
@@ -321,7 +329,6 @@ def test_a_course_title_cannot_be_changed_to_control_characters(client, instruct
     course = CourseFactory(instructor=instructor, title="Plain title")
     client.force_login(instructor)
     data = course_form(course.category, title=value, slug=course.slug)
-    data.update(inline_management("sections"))
     response = client.post(reverse("admin:catalog_course_change", args=[course.pk]), data)
     assert response.status_code == 200
     assert ONE_LINE in response.content.decode()

@@ -18,7 +18,13 @@ from django.urls import reverse
 from PIL import Image
 
 from catalog.models import Course, Lesson
-from catalog.tests.factories import SAMPLE_MP4, CourseFactory, LessonFactory, SectionFactory
+from catalog.tests.factories import (
+    SAMPLE_MP4,
+    CategoryFactory,
+    CourseFactory,
+    LessonFactory,
+    SectionFactory,
+)
 from catalog.tests.test_admin import course_form, inline_management
 
 REFUSED = "Refused by the database"
@@ -82,17 +88,15 @@ def png() -> SimpleUploadedFile:
 
 @pytest.mark.parametrize("outermost", [TRANSACTIONAL, NESTED])
 def test_a_failed_course_save_leaves_no_new_thumbnail(instructor, refuse, settings, outermost):
-    course = CourseFactory(instructor=instructor)
-    refuse("catalog_section")
-    data = course_form(course.category, title=course.title, slug=course.slug)
-    data.update({"thumbnail": png(), "sections-0-title": REFUSED})
+    """The course's row is refused after its thumbnail was written."""
+    refuse("catalog_course")
+    data = course_form(CategoryFactory(), title=REFUSED, slug="refused")
+    data.update({"thumbnail": png()})
 
-    response = failing_client(instructor).post(
-        reverse("admin:catalog_course_change", args=[course.pk]), data
-    )
+    response = failing_client(instructor).post(reverse("admin:catalog_course_add"), data)
 
     assert response.status_code == 500
-    assert not Course.objects.get(pk=course.pk).thumbnail
+    assert not Course.objects.filter(slug="refused").exists()
     assert stored(settings.MEDIA_ROOT) == []
 
 

@@ -2,7 +2,7 @@
 
 Hypothesis drives a platform through random sequences of what staff do in the admin
 (add, edit, move, reorder, publish, replace or clear videos, add, replace and delete
-captions, delete lessons, sections,
+captions, delete lessons, sections, the curriculum builder's drags, ↑/↓ and publishing,
 courses, enrolments and reviews; hide reviews) and what students do on the site (enrol,
 leave, complete lessons, review, vote, report). After every step the integrity check
 (``manage.py check_integrity``, with no grace for orphan files) must find nothing, and
@@ -206,6 +206,52 @@ class Platform(RuleBasedStateMachine):
         if item is not None:
             url = reverse(f"admin:catalog_{kind}_move", args=[item.pk])
             self.post(self.admin, f"{url}?direction={'up' if up else 'down'}")
+
+    # --- the curriculum builder on the course's page ------------------------------------
+    def builder(self, course, action: str, data: dict):
+        url = reverse(f"admin:catalog_course_curriculum_{action}", args=[course.pk])
+        return self.post(self.admin, url, data, HTTP_HX_REQUEST="true")
+
+    @rule(n=pick, m=pick, index=st.integers(min_value=-1, max_value=5))
+    def builder_drag(self, n, m, index):
+        """One drop: a lesson to a place in a section of its course, or a section."""
+        lesson = nth(Lesson.objects.select_related("section"), n)
+        if lesson is None:
+            return
+        course = lesson.section.course
+        target = nth(course.sections.all(), m)
+        self.builder(course, "place", {"lesson": lesson.pk, "section": target.pk, "index": index})
+        section = nth(Section.objects.select_related("course"), m)
+        self.builder(section.course, "place", {"section": section.pk, "index": index})
+
+    @rule(n=pick, kind=st.sampled_from(["section", "lesson"]), up=st.booleans())
+    def builder_step(self, n, kind, up):
+        """↑/↓ on the builder: a lesson at a section's end steps into the next section."""
+        item = nth((Section if kind == "section" else Lesson).objects.all(), n)
+        if item is not None:
+            course = item.course if kind == "section" else item.section.course
+            self.builder(course, "step", {kind: item.pk, "direction": "up" if up else "down"})
+
+    @rule(
+        n=pick,
+        change=st.sampled_from(
+            ["publish", "unpublish", "publish_all", "unpublish_all", "add", "delete"]
+        ),
+    )
+    def builder_change(self, n, change):
+        lesson = nth(Lesson.objects.select_related("section__course"), n)
+        if lesson is None:
+            return
+        section, course = lesson.section, lesson.section.course
+        data = {
+            "publish": ("publish", {"lesson": lesson.pk, "published": "1"}),
+            "unpublish": ("publish", {"lesson": lesson.pk, "published": "0"}),
+            "publish_all": ("publish", {"section": section.pk, "published": "1"}),
+            "unpublish_all": ("publish", {"section": section.pk, "published": "0"}),
+            "add": ("add_lesson", {"section": section.pk, "title": f"Draft {n}"}),
+            "delete": ("delete", {"section": section.pk} if n % 2 else {"lesson": lesson.pk}),
+        }[change]
+        self.builder(course, *data)
 
     @rule(n=pick, action=st.sampled_from(["publish", "unpublish"]))
     def publish_or_unpublish_course(self, n, action):
