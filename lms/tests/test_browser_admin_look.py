@@ -190,20 +190,13 @@ def test_a_wide_table_scrolls_in_its_own_box_on_a_phone(browser, live_server, de
 
 
 def test_unlabelled_admin_controls_get_names(browser, live_server, demo):
-    """A tabular inline's fields are named by their column and row, the autocomplete's
-    search box by its field's label, a date-and-time field's boxes by the field and the
-    part (admin-a11y.js)."""
+    """The autocomplete's search box is named by its field's label, a date-and-time
+    field's boxes by the field and the part (admin-a11y.js)."""
     require_axe()
     context = signed_in(browser, live_server, INSTRUCTOR)
     page = context.new_page()
     page.goto(admin_pages(demo)["course page"])
-    section = demo["course"].sections.order_by("order").first()
-    expect(page.get_by_role("textbox", name=f"Title, {section.title}")).to_have_value(section.title)
-    expect(page.get_by_role("checkbox", name=f"Delete, {section.title}")).to_be_visible()
     expect(page.get_by_role("searchbox", name="Tags")).to_be_attached()
-    page.get_by_role("button", name="Add another Section").click()
-    rows = demo["course"].sections.count()
-    expect(page.get_by_role("textbox", name=f"Title, new row {rows + 2}")).to_be_visible()
 
     page.goto("/admin/payments/coupon/add/")
     for name in ("Starts at, date", "Starts at, time", "Ends at, date", "Ends at, time"):

@@ -10,6 +10,10 @@
 //   element named by data-focus when it was inside the builder (the same ↑ button after
 //   a move, the field that was refused, the new section's "New lesson" field).
 // - a refused change (HTTP 400) is swapped in too: it carries the message to show.
+// - "curriculum-changed" on <body> (an upload made a lesson) reloads #curriculum from
+//   data-reload-url; one that comes while a reload is on its way reloads once more after
+//   it, so the last lesson of a batch always shows (an htmx trigger with hx-sync would
+//   drop it, and a queued one would fire from the element the first reload replaced).
 "use strict";
 (function () {
   const ROOT = "curriculum";
@@ -58,6 +62,33 @@
     }
     focusWasInside.delete(event.detail.xhr);
   });
+
+  let reloading = false;
+  let reloadAgain = false;
+
+  function reload() {
+    const element = root();
+    if (!element || !element.dataset.reloadUrl || typeof htmx === "undefined") return;
+    if (reloading) {
+      reloadAgain = true;
+      return;
+    }
+    reloading = true;
+    htmx
+      .ajax("GET", element.dataset.reloadUrl, { target: "#" + ROOT, swap: "outerHTML" })
+      .finally(() => {
+        reloading = false;
+        if (reloadAgain) {
+          reloadAgain = false;
+          reload();
+        }
+      });
+  }
+  // The event does not bubble (bulk-upload.js sends it on <body>), and the admin loads
+  // this file in <head>, before <body> exists.
+  const listen = () => document.body.addEventListener("curriculum-changed", reload);
+  if (document.body) listen();
+  else document.addEventListener("DOMContentLoaded", listen);
 
   // --- Drag and drop -------------------------------------------------------------------
   let drag = null; // {kind: "lesson" | "section", item: <li>}

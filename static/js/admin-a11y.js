@@ -1,10 +1,6 @@
 // Names for the Django admin's controls that come without a label, so a screen reader
 // says what each one is (WCAG 4.1.2; axe "label").
 //
-// - A tabular inline (the course's sections, a section's lessons, captions) labels its
-//   columns once, in the table head: each field gets that column's name and its row's
-//   (the object's name, or "new row 3": "Title, Chords", "Delete, Chords"), and again
-//   when "Add another" adds a row or a row is removed.
 // - A date-and-time field's two boxes get the field's name and "date" or "time".
 // - The autocomplete widget (select2, e.g. a course's tags) draws its own search box
 //   beside the real <select>: it gets the <select>'s label, and its list of chosen items
@@ -14,34 +10,6 @@
 (function () {
   function text(element) {
     return element ? element.textContent.replace(/\s+/g, " ").trim() : "";
-  }
-
-  function labelTabularInlines(root) {
-    for (const table of root.querySelectorAll(".tabular table")) {
-      const heads = [...table.querySelectorAll("thead th")].map(text);
-      let number = 0;
-      for (const row of table.querySelectorAll("tbody tr.form-row")) {
-        if (row.classList.contains("empty-form")) continue;
-        number += 1;
-        // The object's name is the cell's own text, without its "Change" or "View" link.
-        const cell = row.querySelector("td.original p");
-        const original = cell
-          ? [...cell.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join(" ").replace(/\s+/g, " ").trim()
-          : "";
-        const rowName = original || `new row ${number}`;
-        [...row.cells].forEach((cell, index) => {
-          const head = heads[index] || (cell.classList.contains("delete") ? "Delete" : "");
-          if (!head) return;
-          for (const field of cell.querySelectorAll("input:not([type=hidden]), select, textarea")) {
-            if (field.labels && field.labels.length) continue;
-            if (field.dataset.lecternLabel === undefined && field.hasAttribute("aria-label")) continue;
-            const name = `${head.replace(/\?$/, "")}, ${rowName}`;
-            field.setAttribute("aria-label", name);
-            field.dataset.lecternLabel = name;
-          }
-        });
-      }
-    }
   }
 
   // A date-and-time field (a coupon's start) is two boxes after "Date:" and "Time:", and
@@ -72,17 +40,13 @@
   }
 
   function label() {
-    labelTabularInlines(document);
     labelSplitDateTimes(document);
     labelAutocompletes(document);
   }
 
   document.addEventListener("DOMContentLoaded", () => {
     label();
-    // Django's inlines.js announces added and removed rows; select2 redraws its box
-    // whenever the choice changes.
-    document.addEventListener("formset:added", label);
-    document.addEventListener("formset:removed", label);
+    // select2 redraws its box whenever the choice changes.
     new MutationObserver(() => labelAutocompletes(document)).observe(document.body, {
       childList: true,
       subtree: true,
