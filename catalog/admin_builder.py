@@ -203,6 +203,12 @@ class CurriculumBuilderMixin:
             focus=(error.focus if error else focus),
             error=error,
         )
+        tools = getattr(self, "course_tools_context", None)  # CourseAdmin's checklist
+        if request.htmx and tools is not None:
+            # The checklist above the course's form follows the curriculum: swapped
+            # out of band with the builder (a lesson published ticks "a published lesson").
+            context["course_tools"] = tools(request, course)
+            context["checklist_out_of_band"] = True
         return TemplateResponse(request, f"{TEMPLATE}#curriculum", context, status=status)
 
     # --- Scoped lookups ------------------------------------------------------------------

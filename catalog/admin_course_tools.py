@@ -58,16 +58,21 @@ class CourseToolsMixin:
             # The course as saved (a refused POST's instance holds the refused values):
             # what the Publish button would publish.
             saved = obj if request.method == "GET" else Course.objects.get(pk=obj.pk)
-            items = saved.publish_checklist()
-            missing = [item for item in items if not item.done]
-            context["course_tools"] = {
-                "course": saved,
-                "items": items,
-                "missing": missing,
-                "done": len(items) - len(missing),
-                "may_duplicate": self.has_add_permission(request),
-            }
+            context["course_tools"] = self.course_tools_context(request, saved)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def course_tools_context(self, request, course: Course) -> dict:
+        """What checklist.html shows of ``course`` as saved (the builder sends it again
+        after each of its changes: a published lesson ticks the first item)."""
+        items = course.publish_checklist()
+        missing = [item for item in items if not item.done]
+        return {
+            "course": course,
+            "items": items,
+            "missing": missing,
+            "done": len(items) - len(missing),
+            "may_duplicate": self.has_add_permission(request),
+        }
 
     # --- The views --------------------------------------------------------------------
     def _tool_course(self, request, object_id) -> Course:

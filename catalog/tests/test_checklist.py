@@ -349,3 +349,25 @@ def test_factories_publish_honestly():
     assert missing(one) == [] and one.thumbnail and two.thumbnail
     assert one.thumbnail.name != two.thumbnail.name
     assert tiny_thumbnail().size < 100
+
+
+def test_a_builder_change_sends_the_checklist_again(client, instructor):
+    """Publishing a lesson on the builder ticks "Add a published lesson" at once: the
+    builder's answer carries the checklist, swapped out of band; a full page holds it
+    once."""
+    course = CourseFactory(instructor=instructor, with_thumbnail=True)
+    lesson = LessonFactory(
+        section=SectionFactory(course=course), is_published=False, with_video=True
+    )
+    client.force_login(instructor)
+    page = client.get(change_url(course)).content.decode()
+    assert page.count('id="lectern-tools"') == 1 and "hx-swap-oob" not in page
+    assert '<a href="#curriculum" class="lectern-goto">Add a published lesson</a>' in page
+
+    url = reverse("admin:catalog_course_curriculum_publish", args=[course.pk])
+    response = client.post(url, {"lesson": lesson.pk, "published": "1"}, HTTP_HX_REQUEST="true")
+    fragment = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="lectern-tools" aria-labelledby="lectern-tools-h" hx-swap-oob="true"' in fragment
+    assert '<span class="visually-hidden">Done: </span>Add a published lesson' in fragment
+    assert "Ready to publish." in fragment and tool_url("publish", course) in fragment

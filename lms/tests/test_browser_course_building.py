@@ -82,6 +82,10 @@ def test_the_demo_instructor_builds_and_publishes_a_course_on_one_page(
                 "Added the lesson", timeout=20_000
             )
     expect(page.get_by_text("2 sections · 4 of 4 lessons published")).to_be_visible()
+    # The checklist above the form followed the builder, without a reload.
+    expect(page.locator("#lectern-tools li.is-done").first).to_contain_text(
+        "Done: Add a published lesson"
+    )
     assert curriculum(course) == [
         ("Getting started", "01 welcome"),
         ("Getting started", "02 setup"),
