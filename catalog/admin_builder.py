@@ -44,11 +44,23 @@ ACTIONS = ["add_section", "add_lesson", "rename", "delete", "publish", "preview"
 class BadInput(Exception):
     """A request the builder refuses with a message (HTTP 400 for HTMX)."""
 
-    def __init__(self, message: str, *, focus="", field="", lesson=None, section=None, value=""):
-        """``focus``: the id of the element to focus; ``field`` ("title", "new-lesson",
-        "new-section") with ``lesson``/``section`` (pks): the input to mark invalid and
-        show again with ``value``, what was typed; "action" or "move" with ``lesson``: the
-        message goes beside that lesson (a long curriculum's top is far away)."""
+    def __init__(
+        self,
+        message: str | ValidationError,
+        *,
+        focus="",
+        field="",
+        lesson=None,
+        section=None,
+        value="",
+    ):
+        """``message``: the words, or the service's ValidationError. ``focus``: the id of
+        the element to focus; ``field`` ("title", "new-lesson", "new-section") with
+        ``lesson``/``section`` (pks): the input to mark invalid and show again with
+        ``value``, what was typed; "action" or "move" with ``lesson``: the message goes
+        beside that lesson (a long curriculum's top is far away)."""
+        if isinstance(message, ValidationError):
+            message = " ".join(message.messages)
         super().__init__(message)
         self.message, self.focus, self.value = message, focus, value
         self.field, self.lesson, self.section = field, lesson, section
@@ -180,7 +192,7 @@ class CurriculumBuilderMixin:
         try:
             outcome = getattr(self, f"_do_{action}")(request, course)
         except ValidationError as error:
-            return self._refused(request, course, BadInput(" ".join(error.messages)))
+            return self._refused(request, course, BadInput(error))
         except BadInput as error:
             return self._refused(request, course, error)
         if request.htmx:
@@ -265,7 +277,7 @@ class CurriculumBuilderMixin:
             section = builder.add_section(course=course, title=request.POST.get("title", ""))
         except ValidationError as error:
             raise BadInput(
-                " ".join(error.messages),
+                error,
                 focus="curriculum-new-section",
                 field="new-section",
                 value=request.POST.get("title", ""),
@@ -282,7 +294,7 @@ class CurriculumBuilderMixin:
             lesson = builder.add_lesson(section=section, title=request.POST.get("title", ""))
         except ValidationError as error:
             raise BadInput(
-                " ".join(error.messages),
+                error,
                 focus=f"section-{section.pk}-new-lesson",
                 field="new-lesson",
                 section=section.pk,
@@ -302,7 +314,7 @@ class CurriculumBuilderMixin:
             builder.rename(item=item, title=request.POST.get("title", ""))
         except ValidationError as error:
             raise BadInput(
-                " ".join(error.messages),
+                error,
                 focus=f"{kind}-{item.pk}-title",
                 field="title",
                 **{kind: item.pk},
@@ -331,7 +343,7 @@ class CurriculumBuilderMixin:
                 builder.set_lesson_published(lesson=lesson, published=published)
             except ValidationError as error:
                 raise BadInput(
-                    " ".join(error.messages),
+                    error,
                     focus=f"lesson-{lesson.pk}-publish",
                     field="action",
                     lesson=lesson.pk,
