@@ -1,4 +1,5 @@
 import uuid
+import zoneinfo
 from datetime import date
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from lms.lib.files import FilesFollowRows
-from lms.lib.validators import no_control_characters
+from lms.lib.validators import no_control_characters, time_zone_validator
 
 INSTRUCTORS_GROUP = "Instructors"
 STAFF_GROUP = "Staff"
@@ -148,10 +149,21 @@ class Profile(FilesFollowRows):
     gender = models.CharField(max_length=16, choices=Gender, blank=True)
     phone = models.CharField(max_length=24, blank=True, validators=[phone_validator])
     avatar = models.ImageField(upload_to=avatar_upload_to, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[time_zone_validator],
+        help_text="Where you are: paced lessons open at midnight here. Empty: the site's.",
+    )
     welcomed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self):
         return f"Profile of {self.user}"
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        """The profile's time zone, else the site's (settings.TIME_ZONE)."""
+        return zoneinfo.ZoneInfo(self.time_zone or settings.TIME_ZONE)
 
     @property
     def public_name(self) -> str:

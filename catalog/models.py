@@ -5,7 +5,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, ExpressionWrapper, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -164,6 +164,11 @@ class Course(FilesFollowRows):
         PORTUGUESE = "pt", "Portuguese"
         OTHER = "other", "Other"
 
+    class Pacing(models.TextChoices):
+        FREE = "free", "Free: any lesson in any order"
+        SEQUENTIAL = "sequential", "Sequential: a lesson opens when the one before is complete"
+        DRIP = "drip", "Drip: each section opens a number of days after enrolment"
+
     # Single-line text (titles reach email subjects) refuses line breaks.
     title = models.CharField(max_length=120, validators=[no_control_characters])
     slug = models.SlugField(max_length=80, unique=True, blank=True)
@@ -201,6 +206,18 @@ class Course(FilesFollowRows):
         default=False,
         help_text="A lesson saved as published stays unpublished until its video has been "
         "prepared for streaming, then publishes itself. Until then students can't see it.",
+    )
+    pacing = models.CharField(
+        max_length=16,
+        choices=Pacing,
+        default=Pacing.FREE,
+        help_text="How lessons open to a student (learning.pacing). Staff and the "
+        "instructor can unlock a lesson for one student.",
+    )
+    certificate_shows_quiz_score = models.BooleanField(
+        "certificate shows the final quiz score",
+        default=False,
+        help_text="Print the best score of the course's last quiz on its certificates.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -502,6 +519,13 @@ class Section(CoursePart):
     parent_field = "course"
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(max_length=120, validators=[no_control_characters])
+    opens_after_days = models.PositiveSmallIntegerField(
+        "opens after (days)",
+        default=0,
+        validators=[MaxValueValidator(3650)],
+        help_text="In a drip-paced course: days after a student's enrolment before this "
+        "section opens (at midnight in the student's time zone). 0: at once.",
+    )
 
     class Meta:
         ordering = ["course", "order"]
@@ -531,15 +555,29 @@ def video_upload_to(lesson: "Lesson", filename: str) -> str:
 
 
 class Lesson(FilesFollowRows, CoursePart):
-    """One video in a section (the seed's "subsection")."""
+    """One lesson in a section (the seed's "subsection"): a video, an article or a quiz."""
+
+    class Kind(models.TextChoices):
+        VIDEO = "video", "Video"
+        ARTICLE = "article", "Article"
+        QUIZ = "quiz", "Quiz"
 
     parent_field = "section"
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="lessons")
+    kind = models.CharField(max_length=8, choices=Kind, default=Kind.VIDEO)
     title = models.CharField(max_length=120, validators=[no_control_characters])
     description = models.TextField(max_length=5000, blank=True)
+    body = models.TextField(
+        "article",
+        max_length=100_000,
+        blank=True,
+        help_text="An article lesson's text, in Markdown (rendered safely: no HTML runs).",
+    )
     video = models.FileField(storage=private_storage, upload_to=video_upload_to, blank=True)
     duration = models.PositiveIntegerField(
-        default=0, editable=False, help_text="Seconds, read from the video file."
+        default=0,
+        editable=False,
+        help_text="Seconds: read from a video file; an article's reading time.",
     )
     is_free_preview = models.BooleanField(
         "free preview", default=False, help_text="Anyone may watch it without enrolling."
@@ -601,3 +639,94 @@ class PendingUpload(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class Quiz(models.Model):
+    """The settings of a quiz lesson (``Lesson.kind == quiz``); its questions hang off it.
+
+    Attempts (learning.QuizAttempt) keep a copy of the questions as asked, with their
+    correct answers and the score as computed then: editing a quiz later bumps
+    ``version`` and never changes what an earlier attempt meant.
+    """
+
+    class Review(models.TextChoices):
+        SCORE = "score", "The score only"
+        MISTAKES = "mistakes", "The score and which questions were wrong"
+        FULL = "full", "The score, the correct answers and the explanations"
+
+    lesson = models.OneToOneField(Lesson, on_delete=models.CASCADE, related_name="quiz")
+    pass_mark = models.PositiveSmallIntegerField(
+        "pass mark (%)", default=70, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        "attempts allowed",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Empty: unlimited.",
+    )
+    shuffle_questions = models.BooleanField(default=False)
+    shuffle_choices = models.BooleanField("shuffle answers", default=False)
+    must_pass = models.BooleanField(
+        default=True,
+        help_text="The lesson completes when the quiz is passed. Unticked: a practice quiz, "
+        "complete once submitted.",
+    )
+    review = models.CharField(
+        "after submitting, students see",
+        max_length=16,
+        choices=Review,
+        default=Review.FULL,
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "quizzes"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pass_mark__gte=1, pass_mark__lte=100),
+                name="catalog_quiz_pass_mark_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_attempts__isnull=True) | Q(max_attempts__gte=1),
+                name="catalog_quiz_max_attempts_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Quiz: {self.lesson}"
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "One correct answer"
+        MULTIPLE = "multiple", "Several correct answers"
+        TRUE_FALSE = "true_false", "True or false"
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.SINGLE)
+    text = models.TextField(max_length=2000)
+    explanation = models.TextField(
+        max_length=3000, blank=True, help_text="Shown after submitting, if the quiz says so."
+    )
+
+    class Meta:
+        ordering = ["quiz", "order", "pk"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    order = models.PositiveIntegerField(default=0)
+    text = models.CharField("answer", max_length=500, validators=[no_control_characters])
+    is_correct = models.BooleanField("correct", default=False)
+
+    class Meta:
+        ordering = ["question", "order", "pk"]
+
+    def __str__(self):
+        return self.text[:80]

@@ -5,7 +5,7 @@ getters here, so both answer the same situations the same way.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from catalog.access import get_lesson_in_course, get_visible_course
 from catalog.models import Course, Lesson, Section
 from learning.models import Certificate, Enrollment, LessonProgress
+from learning.pacing import Lock
 
 
 def is_enrolled(user, course: Course) -> bool:
@@ -100,6 +101,7 @@ class Player:
     learning: bool  # the viewer's progress counts (enrolled, published lesson)
     progress: LessonProgress | None  # the current lesson's ("watched" deferred)
     completed_ids: set[int]  # completed published lessons
+    locks: dict[int, Lock] = field(default_factory=dict)  # closed lessons (learning.pacing)
 
     def _index(self) -> int | None:
         return next((i for i, item in enumerate(self.lessons) if item.pk == self.current.pk), None)

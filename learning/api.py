@@ -404,7 +404,10 @@ def report_progress(request, lesson_id: int, payload: ProgressIn):
 
 def _set_completed(request, lesson_id: int, *, completed: bool) -> dict:
     lesson = get_learnable_lesson(request.user, lesson_id)
-    result = services.set_completed(user=request.user, lesson=lesson, completed=completed)
+    try:
+        result = services.set_completed(user=request.user, lesson=lesson, completed=completed)
+    except ValidationError as error:
+        raise ApiError(422, " ".join(error.messages)) from None
     course = lesson.section.course
     done = LessonProgress.objects.completed_in(user=request.user, course=course)
     return {

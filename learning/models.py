@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import Course, Lesson, private_storage
 from lms.lib.files import FilesFollowRows
@@ -247,6 +248,10 @@ class Certificate(FilesFollowRows):
     pdf = models.FileField(
         "PDF", storage=private_storage, upload_to="certificates", blank=True, editable=False
     )
+    # The best score of the course's last quiz, when the course prints it (percent).
+    quiz_score = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-issued_at"]
@@ -293,3 +298,68 @@ class ActivityDay(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.course} on {self.day}"
+
+
+class QuizAttempt(models.Model):
+    """One submitted attempt at a quiz lesson: what was asked, what was answered, the score.
+
+    ``questions`` is the quiz as this student saw it (in the order shown), with each
+    answer's correctness as it was at submission, so the attempt keeps its meaning when
+    the quiz is edited later (``quiz_version`` says which version it was).
+    ``answers`` maps a question id (a string, as JSON keys are) to the chosen answer ids.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="quiz_attempts")
+    number = models.PositiveSmallIntegerField(help_text="1 for the student's first attempt.")
+    quiz_version = models.PositiveIntegerField()
+    questions = models.JSONField(default=list)
+    answers = models.JSONField(default=dict)
+    score = models.DecimalField(max_digits=5, decimal_places=2, help_text="Percent.")
+    passed = models.BooleanField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["lesson", "user", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "lesson", "number"], name="learning_quizattempt_number_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=100), name="learning_quizattempt_score_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="learning_quizattempt_number_positive"
+            ),
+        ]
+        indexes = [
+            # Instructors' statistics: a quiz's attempts, newest first.
+            models.Index(fields=["lesson", "-submitted_at"], name="learning_attempt_lesson_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.lesson} · attempt {self.number}"
+
+
+class LessonUnlock(models.Model):
+    """Staff or the course's instructor opened a paced lesson for one student."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_unlocks"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="unlocks")
+    unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="learning_lessonunlock_uniq")
+        ]
+
+    def __str__(self):
+        return f"{self.lesson} unlocked for {self.user}"

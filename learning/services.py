@@ -143,6 +143,8 @@ def record_progress(
     than real playback could have produced since the previous one is credited only in
     part (``credit_segment``); ``ProgressResult.credited`` says what was.
     """
+    if lesson.kind != Lesson.Kind.VIDEO:
+        raise ValidationError({"position": "Only a video lesson reports playback."})
     duration = float(lesson.duration or 0)
     limit = duration + 1  # players report a fraction past the last frame
     if not 0 <= position <= limit:
@@ -203,7 +205,10 @@ def credit_segment(
 
 
 def set_completed(*, user, lesson: Lesson, completed: bool) -> ProgressResult:
-    """The "mark complete" button and its undo."""
+    """The "mark complete" button and its undo (videos and articles: a quiz completes
+    when it is passed, learning.quizzes)."""
+    if lesson.kind == Lesson.Kind.QUIZ:
+        raise ValidationError("A quiz is completed by passing it.")
 
     def change(progress: LessonProgress) -> None:
         if completed and not progress.completed_at:

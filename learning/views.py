@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.access import get_lesson_in_course, get_visible_course
@@ -21,6 +20,7 @@ from learning.access import (
     lessons_with_enrollment,
 )
 from learning.certificates import pdf_of
+from learning.lesson_kinds import body_context, video_sources
 from learning.models import (
     Certificate,
     Enrollment,
@@ -28,7 +28,6 @@ from learning.models import (
     continue_lesson_subquery,
     percent,
 )
-from learning.player import player_media
 
 
 # --- Enrolment --------------------------------------------------------------------------
@@ -161,30 +160,9 @@ def lesson(request, course_slug: str, lesson_pk: int):
         "completed_ids": player.completed_ids,
         "previous": player.previous,
         "next": player.next,
-        **video_sources(request, current),
+        **body_context(request, player),
     }
     return render(request, "learning/lesson.html", context)
-
-
-def video_sources(request, current) -> dict:
-    """The player's sources: ``video_url`` (the original file, "" without video), and
-    once its adaptive HLS set is ready ``hls_url`` and ``poster_url`` (else None: the
-    player plays ``video_url``); ``captions`` (the <track>s) and ``transcript`` (the
-    default track's cues, video.captions). All signed for this viewer, expiring."""
-    if not current.video:
-        return {
-            "video_url": "",
-            "hls_url": None,
-            "poster_url": None,
-            "captions": [],
-            "transcript": None,
-        }
-    query = streaming.signed_query(user=request.user, lesson=current)
-    return {
-        "video_url": reverse("learning:stream", args=[current.pk]) + "?" + query,
-        **streaming.player_sources(current, query=query),
-        **player_media(current, query=query),
-    }
 
 
 @login_required
@@ -216,7 +194,10 @@ def toggle_complete(request, lesson_pk: int):
     """The "mark complete" button and its undo; HTMX swaps the status block."""
     current = get_learnable_lesson(request.user, lesson_pk)
     completed = request.POST.get("completed") == "1"
-    result = services.set_completed(user=request.user, lesson=current, completed=completed)
+    try:
+        result = services.set_completed(user=request.user, lesson=current, completed=completed)
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
     course = current.section.course
     if request.htmx:
         done = LessonProgress.objects.completed_in(user=request.user, course=course)

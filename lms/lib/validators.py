@@ -1,6 +1,8 @@
 """Validators every app's models and forms may use."""
 
+import functools
 import unicodedata
+import zoneinfo
 
 from django.core.exceptions import ValidationError
 
@@ -26,3 +28,14 @@ def no_control_characters(value: str) -> None:
             "Use one line of text: no line breaks, tabs or other control characters.",
             code="control_characters",
         )
+
+
+def time_zone_validator(value: str) -> None:
+    """An IANA time zone name this machine knows (e.g. Europe/Lisbon)."""
+    if value and value not in available_time_zones():
+        raise ValidationError("Choose a time zone from the list.", code="time_zone")
+
+
+@functools.cache
+def available_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())

@@ -1,0 +1,56 @@
+"""What the player shows for each kind of lesson: a video, an article or a quiz.
+
+``body_context`` gives the player page the template of the lesson's main part
+(``lesson_body``) and what that template needs; a locked lesson shows why instead.
+"""
+
+from django.urls import reverse
+
+from catalog.markdown import render_markdown
+from catalog.models import Lesson
+from learning import streaming
+from learning.player import player_media
+
+BODY_TEMPLATES = {
+    Lesson.Kind.VIDEO: "learning/lesson_video.html",
+    Lesson.Kind.ARTICLE: "learning/lesson_article.html",
+    Lesson.Kind.QUIZ: "learning/lesson_quiz.html",
+}
+
+
+def body_context(request, player) -> dict:
+    current = player.current
+    lock = player.locks.get(current.pk)
+    if lock is not None:
+        return {"lesson_body": "learning/lesson_locked.html", "lock": lock}
+    context = {"lesson_body": BODY_TEMPLATES[current.kind]}
+    if current.kind == Lesson.Kind.ARTICLE:
+        context["article_html"] = render_markdown(current.body)
+    elif current.kind == Lesson.Kind.QUIZ:
+        from learning.quiz_views import quiz_context
+
+        context.update(quiz_context(request, player))
+    else:
+        context.update(video_sources(request, current))
+    return context
+
+
+def video_sources(request, current) -> dict:
+    """The player's sources: ``video_url`` (the original file, "" without video), and
+    once its adaptive HLS set is ready ``hls_url`` and ``poster_url`` (else None: the
+    player plays ``video_url``); ``captions`` (the <track>s) and ``transcript`` (the
+    default track's cues, video.captions). All signed for this viewer, expiring."""
+    if not current.video:
+        return {
+            "video_url": "",
+            "hls_url": None,
+            "poster_url": None,
+            "captions": [],
+            "transcript": None,
+        }
+    query = streaming.signed_query(user=request.user, lesson=current)
+    return {
+        "video_url": reverse("learning:stream", args=[current.pk]) + "?" + query,
+        **streaming.player_sources(current, query=query),
+        **player_media(current, query=query),
+    }
