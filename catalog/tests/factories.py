@@ -9,7 +9,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.tests.factories import InstructorFactory
-from catalog.models import Category, Course, Lesson, Section
+from catalog.models import Category, Choice, Course, Lesson, Question, Quiz, Section
 
 DEMO_MEDIA = Path(__file__).resolve().parents[2] / "lms" / "demo_media"
 SAMPLE_MP4 = DEMO_MEDIA / "welcome.mp4"  # 12 s, H.264 + AAC
@@ -108,3 +108,50 @@ def published_course(*, sections=1, lessons=2, with_video=False, **kwargs) -> Co
             LessonFactory(section=section, with_video=with_video)
     course.publish()
     return course
+
+
+class QuizFactory(factory.django.DjangoModelFactory):
+    """A quiz lesson's settings, with its (quiz-kind) lesson."""
+
+    class Meta:
+        model = Quiz
+
+    lesson = factory.SubFactory(LessonFactory, kind=Lesson.Kind.QUIZ, duration=0)
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    quiz = factory.SubFactory(QuizFactory)
+    order = factory.Sequence(lambda n: n)
+    text = factory.Sequence(lambda n: f"Question {n}?")
+
+
+class ChoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Choice
+
+    question = factory.SubFactory(QuestionFactory)
+    order = factory.Sequence(lambda n: n)
+    text = factory.Sequence(lambda n: f"Answer {n}")
+
+
+def add_question(
+    quiz: Quiz, *, kind=Question.Kind.SINGLE, answers=("Right", "Wrong"), correct=(0,), **kwargs
+) -> Question:
+    """A question of ``quiz`` with ``answers`` (texts), those at the ``correct`` indexes right."""
+    question = QuestionFactory(quiz=quiz, kind=kind, **kwargs)
+    for index, text in enumerate(answers):
+        ChoiceFactory(question=question, order=index, text=text, is_correct=index in correct)
+    return question
+
+
+def quiz_lesson(section: Section, *, questions=2, **quiz_fields) -> Quiz:
+    """A published quiz lesson in ``section`` with ``questions`` single-answer questions
+    (the first answer, "Right", is correct)."""
+    lesson = LessonFactory(section=section, kind=Lesson.Kind.QUIZ, duration=0)
+    quiz = QuizFactory(lesson=lesson, **quiz_fields)
+    for _ in range(questions):
+        add_question(quiz)
+    return quiz
