@@ -128,9 +128,9 @@ def dashboard_csv(request, export, period, course_id):
     def funnel_table():
         course = Course.objects.editable_by(user).filter(pk=course_id).first()
         return (
-            ["course", "section", "lesson", "students who reached it"],
+            ["course", "section", "lesson", "kind", "students who reached it"],
             [
-                [course.title, lesson.section.title, lesson.title, n]
+                [course.title, lesson.section.title, lesson.title, lesson.kind, n]
                 for lesson, n in queries.funnel(course)
             ]
             if course

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Lesson
-from catalog.tests.factories import CategoryFactory, published_course
+from catalog.tests.factories import CategoryFactory, published_course, quiz_lesson
 from learning import services
-from learning.models import Enrollment, LessonProgress
+from learning.models import Enrollment, LessonProgress, QuizAttempt
 from payments.models import Order
 from reviews import services as reviews
 
@@ -139,6 +139,36 @@ def test_funnel_counts_students_reaching_each_lesson(client, staff, world):
         (world["first"].title, 2),
         (Lesson.objects.filter(section__course=world["mine"]).order_by("order")[1].title, 1),
     ]
+
+
+def test_funnel_counts_a_quiz_reached_by_its_attempts(client, staff, world):
+    """A failed attempt leaves no progress row, but the student reached the quiz."""
+    section = world["first"].section
+    quiz = quiz_lesson(section)
+    student = world["students"][2]
+    QuizAttempt.objects.create(
+        user=student, lesson=quiz.lesson, number=1, quiz_version=1, score=0, passed=False
+    )
+    QuizAttempt.objects.create(
+        user=student, lesson=quiz.lesson, number=2, quiz_version=1, score=50, passed=False
+    )
+    client.force_login(staff)
+    context = client.get(DASHBOARD, {"course": world["mine"].pk}).context
+    assert [(lesson.kind, n) for lesson, n, _ in context["funnel"]] == [
+        ("video", 2),
+        ("video", 1),
+        ("quiz", 1),
+    ]
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    DASHBOARD, {"export": "funnel", "course": world["mine"].pk}
+                ).content.decode()
+            )
+        )
+    )
+    assert rows[-1][-2:] == ["quiz", "1"]
 
 
 def test_instructor_sees_only_own_courses_everywhere(client, instructor, world):
