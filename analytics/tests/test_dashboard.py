@@ -218,6 +218,10 @@ def test_dashboard_query_budget(client, staff, size, django_assert_max_num_queri
         LessonProgress.objects.create(
             user=student, lesson=course.published_lessons().first(), completed_at=timezone.now()
         )
+        quiz = quiz_lesson(course.sections.first(), questions=1)  # the funnel reads attempts
+        QuizAttempt.objects.create(
+            user=student, lesson=quiz.lesson, number=1, quiz_version=1, score=0, passed=False
+        )
         order(course, paid_days_ago=1)
         order(course, status="refunded", paid_days_ago=3, refunded_days_ago=1)
     client.force_login(staff)
@@ -226,6 +230,7 @@ def test_dashboard_query_budget(client, staff, size, django_assert_max_num_queri
     with django_assert_max_num_queries(16):
         response = client.get(url)
     assert response.context["course_count"] == size
+    assert [n for _, n, _ in response.context["funnel"]] == [1, 0, 1]
     assert response.context["totals"]["net"] == Decimal("49.00") * size
 
 
