@@ -80,7 +80,8 @@ class AttemptIn(Input):
     token: str = Field(max_length=1000, description="The token of GET /lessons/{id}/quiz.")
     answers: dict[int, list[int]] = Field(
         description="Question id → the chosen answer ids (one for single and true_false "
-        "questions). A question left out, or with an empty list, counts as wrong."
+        "questions). A question left out, or with an empty list, counts as wrong.",
+        json_schema_extra={"propertyNames": {"pattern": "^[0-9]{1,18}$"}},
     )
 
 
@@ -109,6 +110,7 @@ class AttemptOut(Schema):
     quiz_version: int
     started_at: datetime | None
     submitted_at: datetime
+    duration_seconds: int | None = Field(description="From handing out the token to submitting.")
     review: list[ReviewQuestionOut] | None = Field(
         description="The questions as asked then; null when the quiz shows the score only."
     )
@@ -156,6 +158,7 @@ def _attempt(attempt: QuizAttempt, *, level: str) -> dict:
         "quiz_version": attempt.quiz_version,
         "started_at": attempt.started_at,
         "submitted_at": attempt.submitted_at,
+        "duration_seconds": attempt.duration_seconds,
         "review": [
             {
                 "number": item.number,

@@ -358,6 +358,13 @@ class QuizAttempt(models.Model):
     def __str__(self):
         return f"{self.user} · {self.lesson} · attempt {self.number}"
 
+    @property
+    def duration_seconds(self) -> int | None:
+        """How long the attempt took, from the form's handing out to its submission."""
+        if self.started_at is None:
+            return None
+        return max(0, int((self.submitted_at - self.started_at).total_seconds()))
+
 
 class LessonUnlock(models.Model):
     """Staff or the course's instructor opened a paced lesson for one student."""
