@@ -401,3 +401,11 @@ def test_a_certificate_without_a_quiz_score_shows_none(client, enrolled, course)
     certificate = Certificate.objects.get(user=enrolled)
     assert "quiz score" not in client.get(certificate.get_absolute_url()).content.decode()
     assert "quiz score" not in PdfReader(io.BytesIO(draw(certificate))).pages[0].extract_text()
+
+
+def test_the_status_fragment_of_a_quiz_lesson_has_no_complete_button(client, enrolled, quiz):
+    response = client.get(page_url(quiz), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="lesson-status")
+    fragment = response.content.decode()
+    assert "<html" not in fragment and 'id="lesson-status"' in fragment
+    assert "Pass the quiz to complete this lesson." in fragment
+    assert "Mark lesson as complete" not in fragment and "<form" not in fragment
