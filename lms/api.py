@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from accounts.api import router as accounts_router
 from catalog.api import router as catalog_router
 from learning.api import router as learning_router
+from learning.api_quizzes import router as quizzes_router
 from lms.lib.api import PROBLEM_CONTENT_TYPE, ApiError, Problem, field_errors, problem
 from lms.views import RETRY_AFTER_SECONDS, database_unreachable
 from payments.api import router as payments_router
@@ -82,6 +83,7 @@ api = LecternAPI(
 )
 api.add_router("/", catalog_router)
 api.add_router("/", learning_router)
+api.add_router("/", quizzes_router)
 api.add_router("/", reviews_router)
 api.add_router("/", accounts_router)
 api.add_router("/", payments_router)

@@ -45,6 +45,7 @@ RULES = {
     "learning:preview": (NO, NO, NO),  # a lesson that is not a free preview
     "learning:progress": POST_ONLY,
     "learning:complete": POST_ONLY,
+    "learning:quiz_submit": POST_ONLY,
     "learning:stream": (NO, NO, NO),  # no valid signature for them
     "video:caption": (NO, NO, NO),  # no valid signature for them
     "learning:verify_certificate": PUBLIC,
@@ -136,6 +137,7 @@ def url_for(name: str, o) -> str:
         "learning:preview": [course.slug, lesson.pk],
         "learning:progress": [lesson.pk],
         "learning:complete": [lesson.pk],
+        "learning:quiz_submit": [lesson.pk],
         "learning:stream": [lesson.pk],
         "video:caption": [lesson.pk, "en"],
         "learning:verify_certificate": [o["certificate"].code],
