@@ -535,9 +535,10 @@ def plan_save(
     return blocks, (plan if valid else None)
 
 
-def save(quiz: Quiz, settings_form: QuizSettingsForm, plan: Plan) -> bool:
-    """Write the plan and the settings (call inside a transaction, the quiz locked).
-    Whether the questions, answers or pass mark changed (and the version was bumped)."""
+def save(quiz: Quiz, settings_form: QuizSettingsForm, plan: Plan, loaded: list[int]) -> bool:
+    """Write the plan and the settings (call inside a transaction, the quiz locked);
+    ``loaded``: the saved questions' pks in their order. Whether the questions, answers
+    or pass mark changed (and so the version was bumped)."""
     changed = "pass_mark" in settings_form.changed_data
     settings_form.save()
     if plan.removed_questions:
@@ -545,48 +546,66 @@ def save(quiz: Quiz, settings_form: QuizSettingsForm, plan: Plan) -> bool:
     if plan.removed_choices:
         Choice.objects.filter(question__quiz=quiz, pk__in=plan.removed_choices).delete()
     changed = changed or bool(plan.removed_questions or plan.removed_choices)
-    new_questions, changed_questions = [], []
-    for order, (question, _) in enumerate(plan.questions, start=1):
-        if question.pk is None:
-            question.order = order
-            new_questions.append(question)
-        elif _differs(question, order=order, fields=("kind", "text", "explanation")):
-            question.order = order
-            changed_questions.append(question)
+    questions = [question for question, _ in plan.questions]
+    saved_choices = {  # each saved question's answers as loaded, in order
+        id(question): [choice.pk for choice in question.choices.all()]
+        for question in questions
+        if question.pk is not None
+    }
+    new_questions, edited_questions, moved = _place(
+        questions, loaded, ("kind", "text", "explanation")
+    )
     Question.objects.bulk_create(new_questions)
-    Question.objects.bulk_update(changed_questions, ["order", "kind", "text", "explanation"])
-    new_choices, changed_choices = [], []
+    Question.objects.bulk_update(edited_questions, ["order", "kind", "text", "explanation"])
+    new_choices, edited_choices = [], []
     for question, choices in plan.questions:
-        for order, choice in enumerate(choices, start=1):
+        for choice in choices:
             if choice.pk is None:
-                choice.question, choice.order = question, order
-                new_choices.append(choice)
-            elif _differs(choice, order=order, fields=("text", "is_correct")):
-                choice.order = order
-                changed_choices.append(choice)
+                choice.question = question
+        saved = saved_choices.get(id(question), [])
+        new, edited, answers_moved = _place(choices, saved, ("text", "is_correct"))
+        new_choices += new
+        edited_choices += edited
+        moved = moved or answers_moved
     Choice.objects.bulk_create(new_choices)
-    Choice.objects.bulk_update(changed_choices, ["order", "text", "is_correct"])
-    changed = changed or bool(new_questions or changed_questions or new_choices or changed_choices)
-    if changed:
+    Choice.objects.bulk_update(edited_choices, ["order", "text", "is_correct"])
+    if changed or moved:
         bump_version(quiz.pk)
         quiz.version += 1  # the row is locked: this is the version now stored
-    return changed
+    return changed or moved
 
 
-def _differs(obj, *, order: int, fields: tuple[str, ...]) -> bool:
-    """Whether ``obj`` (a saved row given new values) differs from the row as loaded."""
-    loaded = obj._loaded
-    return loaded != (order, *(getattr(obj, name) for name in fields))
+def _place(rows: list, loaded: list[int], fields: tuple[str, ...]) -> tuple[list, list, bool]:
+    """Number ``rows`` (saved and new ones, in their new order) 1, 2, 3…. Returns the new
+    rows, the saved rows to update (edited or renumbered) and whether anything a student
+    would notice changed: a new row, an edited one, or saved rows in another order than
+    ``loaded`` (their pks as loaded, in order). Renumbering alone changes nothing."""
+    kept = [row.pk for row in rows if row.pk is not None]
+    still = set(kept)
+    changed = kept != [pk for pk in loaded if pk in still]
+    new, updated = [], []
+    for order, row in enumerate(rows, start=1):
+        if row.pk is None:
+            row.order = order
+            new.append(row)
+            changed = True
+            continue
+        edited = row._loaded != tuple(getattr(row, name) for name in fields)
+        changed = changed or edited
+        if edited or row.order != order:
+            row.order = order
+            updated.append(row)
+    return new, updated, changed
 
 
 def load_existing(quiz: Quiz) -> dict[int, Question]:
-    """The quiz's saved questions by pk with their choices, remembering the values as
-    loaded (to write only what changed): two queries."""
+    """The quiz's saved questions by pk, in order, with their choices, remembering the
+    values as loaded (to write only what changed): two queries."""
     questions = {q.pk: q for q in quiz.questions.prefetch_related("choices")}
     for question in questions.values():
-        question._loaded = (question.order, question.kind, question.text, question.explanation)
+        question._loaded = (question.kind, question.text, question.explanation)
         for choice in question.choices.all():
-            choice._loaded = (choice.order, choice.text, choice.is_correct)
+            choice._loaded = (choice.text, choice.is_correct)
     return questions
 
 
@@ -615,7 +634,8 @@ def save_form(
         )
     drafts = drafts_from_post(data)
     settings_form = QuizSettingsForm(data, instance=quiz, prefix="quiz")
-    blocks, plan = plan_save(quiz, drafts, load_existing(quiz))
+    existing = load_existing(quiz)
+    blocks, plan = plan_save(quiz, drafts, existing)
     if not settings_form.is_valid() or plan is None:
         return quiz, settings_form, blocks, None
-    return quiz, settings_form, blocks, save(quiz, settings_form, plan)
+    return quiz, settings_form, blocks, save(quiz, settings_form, plan, list(existing))

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Choice, Question, Quiz
-from catalog.tests.quiz_factories import CAPITALS, quiz_lesson
+from catalog.tests.quiz_factories import CAPITALS, nth_question, written_quiz
 from learning.models import QuizAttempt
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def attempt(user, quiz, picks: list[list[str]], *, score, number=1, version=None
 def quiz(instructor):
     """CAPITALS at version 2 (pass mark 70). At version 2: Ada fails then passes, Ben gets
     everything wrong, Cy skips the primes. Dee tried version 1 (answered "Nice")."""
-    quiz = quiz_lesson(instructor=instructor, questions=CAPITALS)
+    quiz = written_quiz(instructor=instructor, questions=CAPITALS)
     people = {
         name: UserFactory(first_name=name, last_name="Learner", email=f"{name.lower()}@ex.org")
         for name in ("Ada", "Ben", "Cy", "Dee")
@@ -123,19 +123,19 @@ def test_a_question_edited_later_is_judged_by_its_answers_then(client, instructo
     """The correct answer changed after the attempts (a mistake fixed): the attempts keep
     their marking; the page names the answers as they read now, or as they read then if
     removed since."""
-    question = Question.objects.get(quiz=quiz, order=1)
+    question = nth_question(quiz, 1)
     Choice.objects.filter(question=question, text="Lyon").update(text="Lyon (not the capital)")
     Choice.objects.filter(question=question, text="Paris").delete()
     client.force_login(instructor)
     q = stats(client.get(url(quiz)))
     assert (q[1].right, q[1].top_wrong) == (2, ("Lyon (not the capital)", 2))
-    other = Question.objects.get(quiz=quiz, order=2)
+    other = nth_question(quiz, 2)
     Choice.objects.filter(question=other, text="4").delete()
     assert stats(client.get(url(quiz)))[2].top_wrong == ("4 (removed since)", 1)
 
 
 def test_questions_removed_since_and_broken_snapshots_are_left_out(client, instructor, quiz):
-    Question.objects.filter(quiz=quiz, order=3).delete()
+    nth_question(quiz, 3).delete()
     QuizAttempt.objects.create(
         user=quiz.people["Ben"],
         lesson=quiz.lesson,
@@ -260,7 +260,7 @@ def test_a_lesson_without_a_quiz_is_a_404(client, instructor, quiz):
 
 
 def test_a_quiz_nobody_attempted(client, instructor):
-    quiz = quiz_lesson(instructor=instructor, questions=CAPITALS)
+    quiz = written_quiz(instructor=instructor, questions=CAPITALS)
     client.force_login(instructor)
     response = client.get(url(quiz))
     page = response.content.decode()
@@ -278,7 +278,7 @@ def many_attempts(quiz, n: int) -> None:
 def test_queries_do_not_grow_with_the_attempts(client, instructor, export):
     """5 attempts or 60, on several pages of students: the same number of queries (a query
     per attempt would show as 55 more)."""
-    quizzes = [quiz_lesson(instructor=instructor, questions=CAPITALS) for _ in range(2)]
+    quizzes = [written_quiz(instructor=instructor, questions=CAPITALS) for _ in range(2)]
     many_attempts(quizzes[0], 5)
     many_attempts(quizzes[1], 60)
     client.force_login(instructor)

@@ -4,22 +4,30 @@ back as a browser would send it."""
 from html.parser import HTMLParser
 
 from catalog.models import Choice, Lesson, Question, Quiz
-from catalog.tests.factories import CourseFactory, LessonFactory, SectionFactory
+from catalog.tests.factories import (
+    CourseFactory,
+    LessonFactory,
+    QuizFactory,
+    SectionFactory,
+    add_question,
+)
 
 
-def quiz_lesson(*, course=None, instructor=None, title="Check your understanding", questions=()):
-    """A quiz lesson with its Quiz and ``questions``: (kind, text, [(answer, correct), …])
-    each, in order."""
+def written_quiz(*, course=None, instructor=None, title="Check your understanding", questions=()):
+    """A quiz lesson (in a draft course of ``instructor``'s unless ``course`` is given) with
+    ``questions``: (kind, text, [(answer, correct), …]) each, in order."""
     if course is None:
         course = CourseFactory(**({"instructor": instructor} if instructor else {}))
     section = course.sections.first() or SectionFactory(course=course)
     lesson = LessonFactory(section=section, title=title, kind=Lesson.Kind.QUIZ, duration=0)
-    quiz = Quiz.objects.create(lesson=lesson)
-    for order, (kind, text, answers) in enumerate(questions, start=1):
-        question = Question.objects.create(quiz=quiz, order=order, kind=kind, text=text)
-        Choice.objects.bulk_create(
-            Choice(question=question, order=n, text=answer, is_correct=correct)
-            for n, (answer, correct) in enumerate(answers, start=1)
+    quiz = QuizFactory(lesson=lesson)
+    for kind, text, answers in questions:
+        add_question(
+            quiz,
+            kind=kind,
+            text=text,
+            answers=[answer for answer, _ in answers],
+            correct=[index for index, (_, correct) in enumerate(answers) if correct],
         )
     return quiz
 
@@ -33,6 +41,11 @@ CAPITALS = [
     ),
     ("true_false", "Water boils at 100 °C at sea level.", [("True", True), ("False", False)]),
 ]
+
+
+def nth_question(quiz: Quiz, n: int) -> Question:
+    """The quiz's question at place ``n`` (1 for the first), as students see them."""
+    return Question.objects.filter(quiz=quiz).order_by("order", "pk")[n - 1]
 
 
 def quiz_state(quiz: Quiz) -> tuple:

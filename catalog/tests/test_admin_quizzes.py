@@ -2,15 +2,24 @@
 of each kind, the buttons that change the page without saving, refusals that save
 nothing, the version bump, scoping, forged ids, a page out of date, HTMX and queries."""
 
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
 
+from catalog import quiz_editor as editor
 from catalog.models import Choice, Question, Quiz
 from catalog.quiz_editor import MAX_QUESTIONS
-from catalog.tests.quiz_factories import CAPITALS, form_fields, quiz_lesson, quiz_state
+from catalog.tests.quiz_factories import (
+    CAPITALS,
+    form_fields,
+    nth_question,
+    quiz_state,
+    written_quiz,
+)
 from learning.models import QuizAttempt
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +31,12 @@ def url(quiz) -> str:
 
 @pytest.fixture
 def quiz(instructor):
-    return quiz_lesson(instructor=instructor, questions=CAPITALS)
+    return written_quiz(instructor=instructor, questions=CAPITALS)
 
 
 @pytest.fixture
 def empty_quiz(instructor):
-    return quiz_lesson(instructor=instructor)
+    return written_quiz(instructor=instructor)
 
 
 def page_form(client, quiz) -> dict:
@@ -135,7 +144,7 @@ def test_without_javascript_a_true_or_false_question_gets_its_answers_on_save(
     assert [data.get(f"q-0-a-{j}-remove") for j in range(3)] == ["on"] * 3
     data["q-0-a-4-correct"] = "on"  # False
     assert save(client, quiz, data).status_code == 302
-    question = Question.objects.get(quiz=quiz, order=1)
+    question = nth_question(quiz, 1)
     assert [(c.text, c.is_correct) for c in question.choices.all()] == [
         ("True", False),
         ("False", True),
@@ -246,6 +255,19 @@ def test_the_version_moves_on_only_when_marking_changes(client, instructor, quiz
     assert version(quiz) == (2 if bumps else 1)
 
 
+def test_a_new_order_is_a_new_version_but_renumbering_is_not(client, instructor, quiz):
+    """The factories number questions and answers from a running sequence: the first save
+    renumbers them 1, 2, 3 (same order, same version); moving one is a change."""
+    client.force_login(instructor)
+    assert save(client, quiz, page_form(client, quiz)).status_code == 302
+    assert version(quiz) == 1
+    assert list(Question.objects.filter(quiz=quiz).values_list("order", flat=True)) == [1, 2, 3]
+    data = press(client, quiz, page_form(client, quiz), "move-1-1-down")
+    assert save(client, quiz, data).status_code == 302
+    assert version(quiz) == 2
+    assert questions_of(quiz)[1][3][1:3] == [("4", False), ("3", True)]
+
+
 def test_earlier_attempts_keep_their_copy_and_the_page_says_so(client, instructor, quiz, student):
     snapshot = [{"id": 1, "kind": "single", "text": "Old", "explanation": "", "choices": []}]
     attempt = QuizAttempt.objects.create(
@@ -300,13 +322,13 @@ def test_staff_edit_any_quiz(client, staff, quiz):
     client.force_login(staff)
     data = page_form(client, quiz) | {"q-0-text": "Edited by staff"}
     assert save(client, quiz, data).status_code == 302
-    assert Question.objects.get(quiz=quiz, order=1).text == "Edited by staff"
+    assert nth_question(quiz, 1).text == "Edited by staff"
 
 
 def test_the_quiz_list_scopes_and_quizzes_are_not_added_or_deleted_here(
     client, instructor, other_instructor, quiz
 ):
-    theirs = quiz_lesson(instructor=other_instructor, title="Their quiz")
+    theirs = written_quiz(instructor=other_instructor, title="Their quiz")
     client.force_login(instructor)
     listing = client.get(reverse("admin:catalog_quiz_changelist")).content.decode()
     assert "Check your understanding" in listing and "Their quiz" not in listing
@@ -323,14 +345,14 @@ def test_a_post_without_the_csrf_token_is_refused(instructor, quiz):
     data = form_fields(client.get(url(quiz)).content.decode())
     data.pop("csrfmiddlewaretoken")
     assert client.post(url(quiz), data | {"q-0-text": "No token"}).status_code == 403
-    assert Question.objects.get(quiz=quiz, order=1).text == "The capital of France?"
+    assert nth_question(quiz, 1).text == "The capital of France?"
 
 
 # --- Forged and stale forms ------------------------------------------------------------------
 @pytest.fixture
 def other_quiz(other_instructor):
     secret = [("Their secret answer", True), ("Their other answer", False)]
-    return quiz_lesson(instructor=other_instructor, questions=[("single", "Theirs?", secret)])
+    return written_quiz(instructor=other_instructor, questions=[("single", "Theirs?", secret)])
 
 
 @pytest.mark.parametrize(
@@ -428,7 +450,7 @@ def test_with_htmx_a_forged_change_reloads_the_page_with_a_message(client, instr
 
 # --- Queries ---------------------------------------------------------------------------------
 def big_quiz(instructor, questions: int) -> Quiz:
-    return quiz_lesson(instructor=instructor, questions=(CAPITALS * questions)[:questions])
+    return written_quiz(instructor=instructor, questions=(CAPITALS * questions)[:questions])
 
 
 @pytest.mark.parametrize("size", [3, 30])
@@ -452,3 +474,50 @@ def test_the_page_and_a_save_take_the_same_queries_at_any_size(
     assert response.status_code == 302
     assert Question.objects.filter(quiz=quiz).count() == size
     assert Question.objects.filter(quiz=quiz, text__endswith="(edited)").count() == size - 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_saves_of_one_page_at_once_keep_one_and_refuse_the_other(client, instructor):
+    """Two tabs opened on the same version save at the same moment: the quiz's row lock
+    orders them, the second sees the first's stamp and saves nothing."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a real race needs PostgreSQL (CI's second run); SQLite serialises writers")
+    quiz = written_quiz(instructor=instructor, questions=CAPITALS)
+    client.force_login(instructor)
+    data = page_form(client, quiz)
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def save_as(text):
+        try:
+            barrier.wait()
+            outcomes.append(editor.save_form(quiz.pk, data=data | {"q-0-text": text})[3])
+        except editor.Refused as refusal:
+            outcomes.append(refusal.status)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=save_as, args=(t,)) for t in ("One", "Two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=str) == [409, True]
+    assert version(quiz) == 2
+    assert nth_question(quiz, 1).text in ("One", "Two")
+
+
+def test_an_unused_blank_question_is_not_saved(client, instructor, empty_quiz):
+    client.force_login(instructor)
+    data = page_form(client, empty_quiz) | {"quiz-pass_mark": "60"}
+    assert save(client, empty_quiz, data).status_code == 302
+    assert Question.objects.filter(quiz=empty_quiz).count() == 0
+    assert Quiz.objects.get(pk=empty_quiz.pk).pass_mark == 60
+
+
+def test_a_quiz_whose_lesson_is_no_longer_a_quiz_says_so(client, instructor, quiz):
+    quiz.lesson.kind = "video"
+    quiz.lesson.save(update_fields=["kind"])
+    client.force_login(instructor)
+    page = client.get(url(quiz)).content.decode()
+    assert "is a video lesson now: students do not see this quiz" in page

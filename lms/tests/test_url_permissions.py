@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from catalog.models import Lesson
 from catalog.tests.factories import CourseFactory, published_course
-from catalog.tests.quiz_factories import quiz_lesson
+from catalog.tests.quiz_factories import written_quiz
 from learning import services as learning
 from learning.models import Certificate
 from payments import services as payments
@@ -120,7 +120,7 @@ def objects(instructor, student):
         "review": review,
         "certificate": Certificate.objects.get(user=owner),
         "instructor": instructor,
-        "quiz": quiz_lesson(instructor=instructor),
+        "quiz": written_quiz(instructor=instructor),
     }
 
 
