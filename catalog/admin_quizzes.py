@@ -44,8 +44,13 @@ class QuizAdmin(AuthoredByMixin, admin.ModelAdmin):
     def has_add_permission(self, request, *args):
         return False  # made with its quiz lesson
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # deleted with its lesson
+    def get_actions(self, request):
+        return {}  # no "Delete selected": a quiz goes with its lesson
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # A quiz is deleted with its lesson. (has_delete_permission stays the model's:
+        # deleting a lesson, section or course in the admin checks it for their quiz.)
+        raise PermissionDenied("A quiz is deleted with its lesson, from the course's page.")
 
     # --- The editor --------------------------------------------------------------------
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -284,7 +284,7 @@ def apply_edit(drafts: list[QuestionDraft], edit: str) -> Outcome:
         if question.kind != TRUE_FALSE:
             live = [a for a in question.answers if not a.remove]
             question.answers += [AnswerDraft() for _ in range(max(0, 2 - len(live)))]
-        label = Question.Kind(question.kind).label if question.kind in Question.Kind else ""
+        label = dict(Question.Kind.choices).get(question.kind, "unknown")
         return Outcome(f"Question {i + 1} is now: {label}. Not saved yet.", f"id_q-{i}-kind")
     raise Refused("Unknown change.", status=400)
 
@@ -377,13 +377,13 @@ def blocks_for(drafts: list[QuestionDraft], *, bound: bool) -> list[QuestionBloc
 
     blocks = []
     for i, question in enumerate(drafts):
-        shown = question.shown_answers
+        shown = {id(answer) for answer in question.shown_answers}
         answers = [
             AnswerBlock(
                 form=make(AnswerForm, _answer_values(answer), f"q-{i}-a-{j}"),
                 number=j + 1,
                 draft=answer,
-                hidden=answer not in shown,
+                hidden=id(answer) not in shown,
             )
             for j, answer in enumerate(question.answers)
         ]
@@ -483,8 +483,7 @@ def plan_save(
     """
     _ids_of_this_quiz(drafts, existing)
     for question in drafts:
-        if question.kind in Question.Kind.values:
-            settle_true_false(question)
+        settle_true_false(question)
     blocks = blocks_for(drafts, bound=True)
     plan = Plan()
     valid = True

@@ -339,6 +339,26 @@ def test_the_quiz_list_scopes_and_quizzes_are_not_added_or_deleted_here(
     assert client.get(url(theirs)).status_code == 404
 
 
+def test_deleting_a_lesson_or_course_with_a_quiz_in_the_admin_takes_the_quiz(
+    client, instructor, quiz
+):
+    """The admin asks each related model's admin for delete rights before deleting a
+    lesson or a course: the quiz (and so its lesson) must be deletable."""
+    client.force_login(instructor)
+    lesson = quiz.lesson
+    delete = reverse("admin:catalog_lesson_delete", args=[lesson.pk])
+    assert "permission to delete" not in client.get(delete).content.decode()
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not Quiz.objects.filter(pk=quiz.pk).exists()
+    other = written_quiz(instructor=instructor, questions=CAPITALS)
+    course = other.lesson.section.course
+    response = client.post(
+        reverse("admin:catalog_course_changelist"),
+        {"action": "delete_selected", "_selected_action": [course.pk], "post": "yes"},
+    )
+    assert response.status_code == 302 and not Quiz.objects.filter(pk=other.pk).exists()
+
+
 def test_a_post_without_the_csrf_token_is_refused(instructor, quiz):
     client = Client(enforce_csrf_checks=True)
     client.force_login(instructor)
