@@ -171,12 +171,7 @@ class QuizAdmin(AuthoredByMixin, admin.ModelAdmin):
         lesson = quiz.lesson
         course = lesson.section.course
         editor.focus_on(blocks, focus)
-        problems = [
-            (block.number, problem)
-            for block in blocks
-            for problem in block.problems
-            or (["has a field to correct."] if block.has_errors else [])
-        ]
+        problems = [(block.number, message) for block in blocks for message in block.messages]
         context = {
             **self.admin_site.each_context(request),
             "title": f"Quiz: {lesson.title}",

@@ -172,7 +172,8 @@ def _count(data, key: str, most: int, what: str) -> int:
 
 
 def drafts_from_post(data) -> list[QuestionDraft]:
-    """The questions and answers as the form sent them (text as typed, not checked)."""
+    """The questions and answers as the form sent them (text as typed, not checked), a
+    true-or-false question's answers settled (``settle_true_false``)."""
     drafts = []
     for i in range(_count(data, "q-count", MAX_QUESTIONS, "questions")):
         prefix = f"q-{i}"
@@ -197,6 +198,7 @@ def drafts_from_post(data) -> list[QuestionDraft]:
                 answers=answers,
             )
         )
+        settle_true_false(drafts[-1])
     return drafts
 
 
@@ -279,8 +281,7 @@ def apply_edit(drafts: list[QuestionDraft], edit: str) -> Outcome:
         )
     if parts[0] == "kind" and len(parts) == 2:
         i = _index(parts[1], drafts)
-        question = drafts[i]
-        settle_true_false(question)
+        question = drafts[i]  # a true-or-false one already has its answers
         if question.kind != TRUE_FALSE:
             live = [a for a in question.answers if not a.remove]
             question.answers += [AnswerDraft() for _ in range(max(0, 2 - len(live)))]
@@ -341,6 +342,19 @@ class QuestionBlock:
     @property
     def shown_answers(self) -> list[AnswerBlock]:
         return [a for a in self.answers if not a.hidden]
+
+    @property
+    def messages(self) -> list[str]:
+        """Everything wrong with the question, for the page's summary: its problems, then
+        its fields' errors and its answers' ("Answer 2: …")."""
+        found = list(self.problems)
+        for name, errors in self.form.errors.items():
+            label = self.form.fields[name].label if name in self.form.fields else ""
+            found += [f"{label}: {error}" if label else error for error in errors]
+        for answer in self.answers:
+            for error in answer.form.errors.values():
+                found += [f"Answer {answer.number}: {text}" for text in error]
+        return found
 
     @property
     def has_errors(self) -> bool:
@@ -482,8 +496,6 @@ def plan_save(
     ``Refused`` for ids that are not this quiz's (nothing is shown of them).
     """
     _ids_of_this_quiz(drafts, existing)
-    for question in drafts:
-        settle_true_false(question)
     blocks = blocks_for(drafts, bound=True)
     plan = Plan()
     valid = True

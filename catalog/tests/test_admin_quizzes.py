@@ -151,6 +151,20 @@ def test_without_javascript_a_true_or_false_question_gets_its_answers_on_save(
     ]
 
 
+def test_without_javascript_another_button_also_settles_a_true_or_false_question(
+    client, instructor, quiz
+):
+    client.force_login(instructor)
+    data = page_form(client, quiz) | {"q-0-kind": "true_false"}
+    response = client.post(url(quiz), {**data, "edit": "add-answer-0"})
+    page = response.content.decode()
+    assert "A true-or-false question has exactly two answers." in page
+    data = form_fields(page)
+    shown = [data[f"q-0-a-{j}-text"] for j in range(int(data["q-0-count"]))]
+    assert shown == ["Paris", "Lyon", "Nice", "True", "False"]  # the first three hidden
+    assert '<label for="id_q-0-a-0-correct">Paris' not in page
+
+
 def test_moving_and_removing_questions_and_answers(client, instructor, quiz):
     client.force_login(instructor)
     data = page_form(client, quiz)
@@ -226,6 +240,15 @@ def test_the_summary_links_each_question_with_a_problem(client, instructor, quiz
     data = page_form(client, quiz) | {"q-1-a-2-correct": "on", "q-2-a-1-correct": "on"}
     page = save(client, quiz, data).content.decode()
     assert '<a href="#question-3">Question 3</a>: This question needs exactly one' in page
+    data = page_form(client, quiz) | {"quiz-pass_mark": "0"}
+    page = save(client, quiz, data).content.decode()
+    assert '<a href="#id_quiz-pass_mark">Pass mark (%)</a>: Ensure this value' in page
+    data = page_form(client, quiz) | {"q-1-a-2-text": ""}
+    page = save(client, quiz, data).content.decode()
+    assert (
+        '<a href="#question-2">Question 2</a>: Answer 3: Write the answer, or tick “Remove”.'
+        in page
+    )
     assert 'id="question-3"' in page
 
 
