@@ -133,6 +133,11 @@ class QuizAdmin(AuthoredByMixin, admin.ModelAdmin):
                 "Saved. The questions, answers and pass mark did not change: "
                 f"still version {saved.version}."
             )
+        self.log_change(  # the quiz's History in the admin
+            request,
+            saved,
+            f"Saved the questions: version {saved.version}." if changed else "Saved the settings.",
+        )
         messages.success(request, message)
         return HttpResponseRedirect(self.quiz_url(quiz))
 

@@ -125,6 +125,8 @@ def test_an_instructor_writes_a_question_of_each_kind(client, instructor, empty_
     assert version(empty_quiz) == 2
     page = client.get(url(empty_quiz)).content.decode()
     assert "Saved the quiz: version 2 from now on." in page
+    history = client.get(reverse("admin:catalog_quiz_history", args=[empty_quiz.pk]))
+    assert "Saved the questions: version 2." in history.content.decode()
 
 
 def test_without_javascript_a_true_or_false_question_gets_its_answers_on_save(
@@ -512,7 +514,7 @@ def test_the_page_and_a_save_take_the_same_queries_at_any_size(
     data |= {f"q-{size}-text": "New", f"q-{size}-a-0-text": "A", f"q-{size}-a-1-text": "B"}
     data[f"q-{size}-a-0-correct"] = "on"
     data["q-0-remove"] = "on"
-    with django_assert_max_num_queries(25):  # savepoints and constraint checks included
+    with django_assert_max_num_queries(27):  # savepoints, constraint checks, the history entry
         response = save(client, quiz, data)
     assert response.status_code == 302
     assert Question.objects.filter(quiz=quiz).count() == size
