@@ -42,7 +42,7 @@ from catalog.templatetags.catalog_tags import lesson_kind
 TEMPLATE = "admin/catalog/course/builder.html"
 # What "Add lesson" says it made, and what to do next, by kind.
 ADDED = {
-    Lesson.Kind.VIDEO: "video lesson",
+    Lesson.Kind.VIDEO: "lesson",  # "Open it to add its video" says which kind
     Lesson.Kind.ARTICLE: "article",
     Lesson.Kind.QUIZ: "quiz",
 }

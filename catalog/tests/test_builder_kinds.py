@@ -56,7 +56,7 @@ def basics(course):
 @pytest.mark.parametrize(
     ("kind", "said", "badge"),
     [
-        ("video", "Added the draft video lesson “New one”", "No video"),
+        ("video", "Added the draft lesson “New one”", "No video"),
         ("article", "Added the draft article “New one”", "No text yet"),
         ("quiz", "Added the draft quiz “New one”", "No questions yet"),
     ],
