@@ -7,8 +7,14 @@ from django.urls import NoReverseMatch, reverse
 
 from catalog import builder
 from catalog.admin_builder import quiz_change_url_parts
-from catalog.models import Choice, Course, Lesson, Question, Quiz, reading_seconds
-from catalog.tests.factories import CourseFactory, LessonFactory, SectionFactory
+from catalog.models import Choice, Course, Lesson, Quiz, reading_seconds
+from catalog.tests.factories import (
+    CourseFactory,
+    LessonFactory,
+    QuizFactory,
+    SectionFactory,
+    add_question,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +28,12 @@ def url(course, action=""):
 
 
 def make_quiz(section, *, title="Quiz", questions=1, published=False) -> Lesson:
-    """A quiz lesson with ``questions`` answerable single-answer questions."""
+    """A quiz lesson titled ``title`` with ``questions`` answerable single-answer
+    questions (the shared factories' "Right"/"Wrong")."""
     lesson = LessonFactory(section=section, kind="quiz", title=title, is_published=published)
-    quiz = Quiz.objects.create(lesson=lesson)
-    for n in range(questions):
-        question = Question.objects.create(quiz=quiz, order=n, text=f"Question {n}?")
-        Choice.objects.create(question=question, order=1, text="Right", is_correct=True)
-        Choice.objects.create(question=question, order=2, text="Wrong", is_correct=False)
+    quiz = QuizFactory(lesson=lesson)
+    for _ in range(questions):
+        add_question(quiz)
     return lesson
 
 
