@@ -311,7 +311,7 @@ class Course(FilesFollowRows):
                 "lesson",
                 "Add a published lesson",
                 has_lesson,
-                "Students need something to watch: publish at least one lesson.",
+                "Students need something to watch or read: publish at least one lesson.",
                 "#curriculum",
                 "add at least one published lesson",
             ),
