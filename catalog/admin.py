@@ -10,7 +10,7 @@ page for what the builder does not edit (a lesson's description, video and capti
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from catalog import admin_quizzes  # noqa: F401 (registers the quiz editor)
@@ -19,7 +19,9 @@ from catalog.admin_course_tools import CourseToolsMixin
 from catalog.admin_mixins import AuthoredByMixin, MoveViewMixin, duration_column, move_buttons
 from catalog.admin_uploads import BulkUploadMixin
 from catalog.forms import CourseAdminForm, LessonAdminForm, LessonFormSet, PrivateFileInput
-from catalog.models import Category, Course, Lesson, Section, Tag
+from catalog.markdown import render_markdown
+from catalog.models import Category, Course, Lesson, Quiz, Section, Tag
+from catalog.templatetags.catalog_tags import reading_time
 
 # Video fields name their file, never a URL: private files have none.
 PRIVATE_FILE_WIDGETS = {models.FileField: {"widget": PrivateFileInput}}
@@ -35,6 +37,7 @@ class LessonInline(AuthoredByMixin, admin.StackedInline):
     extra = 1
     fields = [
         "title",
+        "kind",
         "description",
         "video",
         "watch",
@@ -43,7 +46,7 @@ class LessonInline(AuthoredByMixin, admin.StackedInline):
         "is_published",
         "reorder",
     ]
-    readonly_fields = ["watch", "duration_display", "reorder"]
+    readonly_fields = ["kind", "watch", "duration_display", "reorder"]
 
     duration_display = duration_column("duration", unsaved="read from the video on upload")
 
@@ -218,14 +221,30 @@ class SectionAdmin(CoursePartAdmin):
         return format_html('<a href="{}">← Back to “{}”</a>', self.parent_url(obj), obj.course)
 
 
+def quiz_editor_url(lesson: Lesson) -> str | None:
+    """The quiz editor's page for a quiz lesson (catalog.admin_quizzes), or None while
+    there is none (no Quiz row, or no editor registered)."""
+    quiz_pk = Quiz.objects.filter(lesson=lesson).values_list("pk", flat=True).first()
+    if quiz_pk is None:
+        return None
+    try:
+        return reverse("admin:catalog_quiz_change", args=[quiz_pk])
+    except NoReverseMatch:
+        return None
+
+
 @admin.register(Lesson)
 class LessonAdmin(CoursePartAdmin):
+    """A lesson's own page: what it shows follows its kind (``kind_fields``), chosen when
+    the lesson was added on the course's curriculum builder and fixed since."""
+
     form = LessonAdminForm
     formfield_overrides = PRIVATE_FILE_WIDGETS
     course_path = "section__course"
     autocomplete_fields = ["section"]
     list_display = [
         "title",
+        "kind",
         "section",
         "course_title",
         "duration_display",
@@ -233,12 +252,69 @@ class LessonAdmin(CoursePartAdmin):
         "is_published",
     ]
     list_select_related = ["section__course"]
-    list_filter = ["is_free_preview", "is_published"]
+    list_filter = ["kind", "is_free_preview", "is_published"]
     search_fields = ["title", "section__title", "section__course__title"]
-    readonly_fields = ["duration_display"]
+    readonly_fields = [
+        "kind",
+        "duration_display",
+        "reading_time",
+        "article_preview",
+        "quiz_editor",
+    ]
+    # The fields only one kind of lesson has, in their place on its page. An app that
+    # extends this admin adds its own (video: "streaming"); a field in no list shows for
+    # every kind. Inlines likewise: an inline class with ``lesson_kinds`` shows only on
+    # those kinds' pages (video: captions).
+    kind_fields = {
+        Lesson.Kind.VIDEO: ["video", "duration_display"],
+        Lesson.Kind.ARTICLE: ["body", "reading_time", "article_preview"],
+        Lesson.Kind.QUIZ: ["quiz_editor"],
+    }
+    common_fields = ["section", "kind", "title", "description"]
+    last_fields = ["is_free_preview", "is_published"]
+
+    def get_fields(self, request, obj=None):
+        kind = obj.kind if obj is not None else Lesson.Kind.VIDEO  # "Add" makes a video
+        placed = {name for names in self.kind_fields.values() for name in names}
+        placed |= {*self.common_fields, *self.last_fields}
+        others = [name for name in super().get_fields(request, obj) if name not in placed]
+        return [*self.common_fields, *self.kind_fields[kind], *others, *self.last_fields]
+
+    def get_inline_instances(self, request, obj=None):
+        kind = obj.kind if obj is not None else Lesson.Kind.VIDEO
+        return [
+            inline
+            for inline in super().get_inline_instances(request, obj)
+            if kind in getattr(inline, "lesson_kinds", Lesson.Kind.values)
+        ]
 
     def parent_url(self, obj) -> str:
         return reverse("admin:catalog_section_change", args=[obj.section_id])
+
+    @admin.display(description="Reading time")
+    def reading_time(self, obj):
+        if not (obj.pk and obj.duration):
+            return "— (counted from the text when you save)"
+        return reading_time(obj.duration)
+
+    @admin.display(description="Preview (as saved)")
+    def article_preview(self, obj):
+        if not (obj.pk and obj.body.strip()):
+            return "—"
+        url = reverse("learning:lesson", args=[obj.section.course.slug, obj.pk])
+        return format_html(
+            '<p><a href="{}" target="_blank" rel="noopener">Open it in the player ↗</a></p>'
+            '<div class="lectern-article-preview">{}</div>',
+            url,
+            render_markdown(obj.body),
+        )
+
+    @admin.display(description="Questions")
+    def quiz_editor(self, obj):
+        url = quiz_editor_url(obj) if obj.pk else None
+        if url is None:
+            return "The quiz editor is not available."
+        return format_html('<a href="{}">Edit the quiz’s questions and settings</a>', url)
 
     @admin.display(description="Course")
     def course_title(self, obj):

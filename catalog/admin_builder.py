@@ -8,11 +8,12 @@ section or lesson comes in the POST):
 - ``admin:catalog_course_curriculum`` (GET): the builder fragment; the builder's root
   element reloads itself on the ``curriculum-changed`` event from ``body`` (the upload
   script sends it when a file became a lesson).
-- ``…_curriculum_add_section`` (title), ``…_add_lesson`` (section, title),
-  ``…_rename`` (section or lesson, title), ``…_delete`` (section or lesson),
-  ``…_publish`` (lesson or section, published=1|0), ``…_preview`` (lesson,
-  free_preview=1|0), ``…_step`` (section or lesson, direction=up|down: the keyboard's
-  reordering), ``…_place`` (lesson, section, index — or section, index: one drag).
+- ``…_curriculum_add_section`` (title), ``…_add_lesson`` (section, title, kind: video,
+  article or quiz; a quiz lesson is made with its Quiz), ``…_rename`` (section or
+  lesson, title), ``…_delete`` (section or lesson), ``…_publish`` (lesson or section,
+  published=1|0), ``…_preview`` (lesson, free_preview=1|0), ``…_step`` (section or
+  lesson, direction=up|down: the keyboard's reordering), ``…_place`` (lesson, section,
+  index — or section, index: one drag).
 
 Every change is a POST (CSRF-checked) through ``catalog.builder``. An HTMX request gets
 the builder back (``#curriculum``), saying what happened for the page's live region and
@@ -30,14 +31,32 @@ from django.http import Http404, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog import builder
 from catalog.models import Course, Lesson, Section
+from catalog.templatetags.catalog_tags import lesson_kind
 
 TEMPLATE = "admin/catalog/course/builder.html"
+# What "Add lesson" says it made, and what to do next, by kind.
+ADDED = {
+    Lesson.Kind.VIDEO: "lesson",  # "Open it to add its video" says which kind
+    Lesson.Kind.ARTICLE: "article",
+    Lesson.Kind.QUIZ: "quiz",
+}
+NEXT_STEP = {
+    Lesson.Kind.VIDEO: "Open it to add its video, then publish it.",
+    Lesson.Kind.ARTICLE: "Open it to write its text, then publish it.",
+    Lesson.Kind.QUIZ: "Open it to write its questions, then publish it.",
+}
+# Why "Publish all lessons" left some lessons as drafts, by kind.
+HELD_BACK = {
+    "without_video": "as they have no video yet",
+    "without_text": "as their article has no text yet",
+    "quizzes_not_ready": "as their quiz is not finished (publish each one to see why)",
+}
 ACTIONS = ["add_section", "add_lesson", "rename", "delete", "publish", "preview", "step", "place"]
 
 
@@ -83,6 +102,15 @@ def _names(error, field: str, *, lesson=None, section=None) -> bool:
         and error.lesson == lesson
         and (error.section == section or lesson is not None)
     )
+
+
+def quiz_change_url_parts() -> list[str] | None:
+    """The quiz editor's change URL around its id (``admin:catalog_quiz_change``, from
+    catalog.admin_quizzes), or None while no quiz editor is registered."""
+    try:
+        return reverse("admin:catalog_quiz_change", args=[0]).split("/0/")
+    except NoReverseMatch:
+        return None
 
 
 class CurriculumBuilderMixin:
@@ -138,6 +166,7 @@ class CurriculumBuilderMixin:
         # template: a 30 × 20 course renders 600 rows on every change.
         error = extra.get("error")
         lesson_url = reverse("admin:catalog_lesson_change", args=[0]).split("/0/")
+        quiz_url = quiz_change_url_parts()
         for section in plan.sections:
             section.key = str(section.pk)  # a string: no number formatting per use
             section.title_error = error if _names(error, "title", section=section.pk) else None
@@ -146,12 +175,20 @@ class CurriculumBuilderMixin:
             )
             for lesson in section.lessons_in_order:
                 lesson.key = str(lesson.pk)
+                lesson.kind_html = lesson_kind(lesson.kind)  # rendered once per kind
                 lesson.change_url = f"{lesson_url[0]}/{lesson.key}/{lesson_url[1]}"
+                # A quiz's title opens its questions (the quiz editor, once installed);
+                # its lesson page (title, description) stays a link in "more".
+                lesson.edit_url = lesson.change_url
+                if lesson.kind == Lesson.Kind.QUIZ and quiz_url and lesson.quiz_pk:
+                    lesson.edit_url = f"{quiz_url[0]}/{lesson.quiz_pk}/{quiz_url[1]}"
                 lesson.title_error = error if _names(error, "title", lesson=lesson.pk) else None
                 moving = _names(error, "move", lesson=lesson.pk)
                 acting = moving or _names(error, "action", lesson=lesson.pk)
                 lesson.action_error = error if acting else None
                 lesson.more_open = bool(lesson.title_error) or moving  # where the field is
+        # The "Kind" list of "Add lesson", the same for every section: rendered once.
+        kind_options = format_html_join("", '<option value="{}">{}</option>', Lesson.Kind.choices)
         # The "Move to section" list, the same for every lesson: rendered once.
         section_options = format_html_join(
             "", '<option value="{}">{}</option>', ((s.pk, s.title) for s in plan.sections)
@@ -161,6 +198,7 @@ class CurriculumBuilderMixin:
             "course": course,
             "builder_urls": urls,
             "section_options": section_options,
+            "kind_options": kind_options,
             "csrf_input": format_html(
                 '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
             ),
@@ -291,7 +329,12 @@ class CurriculumBuilderMixin:
     def _do_add_lesson(self, request, course) -> Outcome:
         section = self._section(request, course)
         try:
-            lesson = builder.add_lesson(section=section, title=request.POST.get("title", ""))
+            lesson = builder.add_lesson(
+                section=section,
+                title=request.POST.get("title", ""),
+                # A form from before lessons had kinds (an open tab) sends none: a video.
+                kind=request.POST.get("kind", Lesson.Kind.VIDEO),
+            )
         except ValidationError as error:
             raise BadInput(
                 error,
@@ -301,8 +344,8 @@ class CurriculumBuilderMixin:
                 value=request.POST.get("title", ""),
             ) from None
         return Outcome(
-            f"Added the draft lesson “{lesson}” to “{section}”. Open it to add its video, "
-            "then publish it.",
+            f"Added the draft {ADDED[lesson.kind]} “{lesson}” to “{section}”. "
+            f"{NEXT_STEP[lesson.kind]}",
             f"section-{section.pk}-new-lesson",
         )
 
@@ -362,11 +405,12 @@ class CurriculumBuilderMixin:
         result = builder.set_section_published(section=section, published=published)
         verb = "Published" if published else "Unpublished"
         text = f"{verb} {result.changed} lesson{'s' if result.changed != 1 else ''} of “{section}”."
-        if result.without_video:
-            names = ", ".join(f"“{lesson}”" for lesson in result.without_video)
-            text += f" Still drafts, as they have no video yet: {names}."
+        for group, reason in HELD_BACK.items():
+            if held := getattr(result, group):
+                names = ", ".join(f"“{lesson}”" for lesson in held)
+                text += f" Still drafts, {reason}: {names}."
         which = "publish" if published else "unpublish"
-        level = messages.WARNING if result.without_video else messages.SUCCESS
+        level = messages.WARNING if result.not_ready else messages.SUCCESS
         return Outcome(text, f"section-{section.pk}-{which}", level)
 
     def _do_preview(self, request, course) -> Outcome:

@@ -11,7 +11,7 @@ from ninja.decorators import decorate_view
 
 from catalog.access import get_visible_course
 from catalog.forms import DURATIONS, RATINGS, SORTS, CatalogFilterForm
-from catalog.models import Category, Course
+from catalog.models import Category, Course, Lesson
 from lms.lib.api import PageQuery, Problem, optional_token_auth, paginate
 from lms.lib.page_cache import public_page
 
@@ -47,7 +47,9 @@ class CourseOut(Schema):
     thumbnail: str | None = Field(None, description="Absolute URL of the card image.")
     instructor: InstructorOut
     lesson_count: int
-    total_duration: int = Field(description="Seconds of published video.")
+    total_duration: int = Field(
+        description="Seconds of published lessons: videos' length and articles' reading time."
+    )
     enrollment_count: int
     rating_avg: Decimal
     rating_count: int
@@ -58,7 +60,14 @@ class CourseOut(Schema):
 class LessonOut(Schema):
     id: int
     title: str
-    duration: int = Field(description="Seconds.")
+    kind: Literal["video", "article", "quiz"] = Field(
+        description="What the lesson is: a video to watch, an article to read or a quiz."
+    )
+    duration: int = Field(
+        description="Seconds: a video's length, an article's reading time (200 words a "
+        "minute), 0 for a quiz."
+    )
+    question_count: int | None = Field(description="A quiz's questions; null for other kinds.")
     is_free_preview: bool
 
 
@@ -173,12 +182,16 @@ def get_course(request, slug: str):
                     {
                         "id": lesson.pk,
                         "title": lesson.title,
+                        "kind": lesson.kind,
                         "duration": lesson.duration,
+                        "question_count": (
+                            lesson.question_count if lesson.kind == Lesson.Kind.QUIZ else None
+                        ),
                         "is_free_preview": lesson.is_free_preview,
                     }
                     for lesson in section.published_lessons
                 ],
             }
-            for section in course.curriculum()
+            for section in course.curriculum(Lesson.objects.defer("body").with_question_count())
         ],
     }

@@ -25,10 +25,10 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
 
-from catalog.models import Course, Lesson, Placement, Section, lock_courses
+from catalog.models import Course, Lesson, Placement, Quiz, Section, lock_courses
 from catalog.signals import lessons_changed
 from lms.lib.page_cache import bump_catalog_version
 from lms.lib.validators import no_control_characters
@@ -105,15 +105,27 @@ class Curriculum(NamedTuple):
 
 
 def curriculum(course: Course) -> Curriculum:
-    lessons = Lesson.objects.order_by("order").only(
-        "pk",
-        "section_id",
-        "title",
-        "video",
-        "duration",
-        "is_free_preview",
-        "is_published",
-        "order",
+    # An article's text is not loaded (up to 100,000 characters each): whether it has
+    # any is. A quiz comes with its id (for the link to its editor) and its questions'
+    # number, in the same query.
+    lessons = (
+        Lesson.objects.order_by("order")
+        .only(
+            "pk",
+            "section_id",
+            "kind",
+            "title",
+            "video",
+            "duration",
+            "is_free_preview",
+            "is_published",
+            "order",
+        )
+        .with_question_count()
+        .annotate(
+            has_body=ExpressionWrapper(~Q(body=""), output_field=models.BooleanField()),
+            quiz_pk=F("quiz__id"),
+        )
     )
     sections = list(
         course.sections.order_by("order").prefetch_related(
@@ -155,11 +167,26 @@ def add_section(*, course: Course, title: str) -> Section:
     return section
 
 
-def add_lesson(*, section: Section, title: str) -> Lesson:
-    """A new draft lesson without a video, last in ``section``: the instructor adds the
-    video (and description, captions) on the lesson's page, then publishes it."""
-    lesson = Lesson(section=section, title=clean_title(title, what="lesson"), is_published=False)
-    lesson.save()
+def clean_kind(value: str) -> str:
+    if value not in Lesson.Kind.values:
+        raise ValidationError(
+            "Choose the kind of lesson: a video, an article or a quiz.", code="kind"
+        )
+    return value
+
+
+def add_lesson(*, section: Section, title: str, kind: str = Lesson.Kind.VIDEO) -> Lesson:
+    """A new draft lesson of ``kind``, last in ``section``. The instructor then adds its
+    video (and captions) or writes its article on the lesson's page, or writes a quiz's
+    questions in the quiz editor, and publishes it. A quiz lesson is made with its
+    ``Quiz`` (the default settings) in the same transaction: it never exists without one.
+    """
+    title, kind = clean_title(title, what="lesson"), clean_kind(kind)
+    with transaction.atomic():
+        lesson = Lesson(section=section, title=title, kind=kind, is_published=False)
+        lesson.save()
+        if kind == Lesson.Kind.QUIZ:
+            Quiz.objects.create(lesson=lesson)
     return lesson
 
 
@@ -178,22 +205,18 @@ def delete(*, item: Section | Lesson) -> None:
 
 
 # --- Publishing --------------------------------------------------------------------------
-def needs_video_message(lesson: Lesson) -> str:
-    return (
-        f"“{lesson}” has no video yet, so it cannot be published: open the lesson to "
-        "upload one, then publish it."
-    )
-
-
 def set_lesson_published(*, lesson: Lesson, published: bool) -> Lesson:
-    """Publish or unpublish one lesson. A lesson without a video cannot be published.
+    """Publish or unpublish one lesson. A lesson that is not ready cannot be published
+    (``Lesson.publish_problem``: a video lesson without its video, an article without
+    text, a quiz without answerable questions).
 
     Saved through the model, so apps above catalog may hold a publication: in a course
     whose lessons wait for their video, the lesson stays a draft until the video is ready
     (``lesson.is_published`` says what was stored).
     """
-    if published and not lesson.video:
-        raise ValidationError(needs_video_message(lesson), code="no_video")
+    problem = lesson.publish_problem() if published else ""
+    if problem:
+        raise ValidationError(problem, code=f"{lesson.kind}_not_ready")
     lesson.is_published = published
     lesson.save(update_fields=["is_published", "updated_at"])
     return lesson
@@ -207,12 +230,38 @@ def set_free_preview(*, lesson: Lesson, free_preview: bool) -> Lesson:
 
 class SectionPublishResult(NamedTuple):
     changed: int  # lessons whose published state was changed
-    without_video: list[Lesson]  # lessons left as drafts: nothing to watch yet
+    not_ready: list[Lesson]  # lessons left as drafts (``Lesson.publish_problem``)
+
+    @property
+    def without_video(self) -> list[Lesson]:
+        return [lesson for lesson in self.not_ready if lesson.kind == Lesson.Kind.VIDEO]
+
+    @property
+    def without_text(self) -> list[Lesson]:
+        return [lesson for lesson in self.not_ready if lesson.kind == Lesson.Kind.ARTICLE]
+
+    @property
+    def quizzes_not_ready(self) -> list[Lesson]:
+        return [lesson for lesson in self.not_ready if lesson.kind == Lesson.Kind.QUIZ]
+
+
+def _not_ready(lessons) -> list[Lesson]:
+    """The lessons of ``lessons`` that may not be published yet: videos without a file
+    and articles without text found by the database (their text is not loaded), each
+    quiz checked by the quiz rules (three queries a quiz)."""
+    kinds = Lesson.Kind
+    blank = Q(kind=kinds.VIDEO, video="") | Q(kind=kinds.ARTICLE, body__regex=r"^\s*$")
+    found = list(lessons.filter(blank | Q(kind=kinds.QUIZ)).defer("body", "description"))
+    return [
+        lesson
+        for lesson in found
+        if lesson.kind != kinds.QUIZ or lesson.publish_problem()  # the others: blank
+    ]
 
 
 def set_section_published(*, section: Section, published: bool) -> SectionPublishResult:
-    """Publish (or unpublish) every lesson of ``section`` that can be; a lesson without a
-    video stays a draft and is named in the result.
+    """Publish (or unpublish) every lesson of ``section`` that can be; a lesson that is
+    not ready (``Lesson.publish_problem``) stays a draft and is named in the result.
 
     One UPDATE, one recount and one ``lessons_changed`` for the section; in a course whose
     lessons wait for their video the lessons are published one by one through the model,
@@ -221,8 +270,8 @@ def set_section_published(*, section: Section, published: bool) -> SectionPublis
     with transaction.atomic():
         lock_courses(section.placement())
         lessons = section.lessons.exclude(is_published=published)
-        without_video = list(lessons.filter(video="")) if published else []
-        to_change = lessons.exclude(video="") if published else lessons
+        not_ready = _not_ready(lessons) if published else []
+        to_change = lessons.exclude(pk__in=[lesson.pk for lesson in not_ready])
         course = Course.objects.only("lessons_wait_for_video").get(pk=section.course_id)
         if published and course.lessons_wait_for_video:
             changed = 0
@@ -230,12 +279,12 @@ def set_section_published(*, section: Section, published: bool) -> SectionPublis
                 lesson.is_published = True
                 lesson.save(update_fields=["is_published", "updated_at"])
                 changed += 1
-            return SectionPublishResult(changed, without_video)
+            return SectionPublishResult(changed, not_ready)
         changed = to_change.update(is_published=published, updated_at=timezone.now())
         if changed:
             Course.objects.filter(pk=section.course_id).refresh_lesson_stats()  # bumps
             lessons_changed.send(sender=Lesson, course_ids=[section.course_id])
-    return SectionPublishResult(changed, without_video)
+    return SectionPublishResult(changed, not_ready)
 
 
 # --- Order -------------------------------------------------------------------------------

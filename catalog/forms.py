@@ -239,13 +239,44 @@ class PrivateFileInput(forms.ClearableFileInput):
         return bool(value and getattr(value, "name", None))
 
 
+ARTICLE_HELP = (
+    "Markdown: # for a heading, **bold**, *italic*, - for a list, 1. for a numbered "
+    "list, [text](https://…) for a link, `code`, and a line of ``` before and after a "
+    "block of code. HTML is shown as text, not run. The reading time (200 words a "
+    "minute) is counted when you save."
+)
+
+
 class LessonAdminForm(forms.ModelForm):
+    """A lesson's own page (and the section page's lesson rows). What it edits follows
+    the lesson's kind, fixed when it was added: a video lesson's file, an article's
+    text; a quiz's questions are edited in the quiz editor. A field the admin shows for
+    another kind (the section page lists every lesson with a video field) is disabled.
+    Publishing needs what the kind needs (``Lesson.publish_problem``)."""
+
     class Meta:
         model = Lesson
-        fields = ["section", "title", "description", "video", "is_free_preview", "is_published"]
+        fields = [
+            "section",
+            "title",
+            "description",
+            "body",
+            "video",
+            "is_free_preview",
+            "is_published",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
+            "body": forms.Textarea(attrs={"rows": 24, "class": "lectern-article-editor"}),
         }
+        help_texts = {"body": ARTICLE_HELP}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self.instance.kind
+        for name, owner in (("video", Lesson.Kind.VIDEO), ("body", Lesson.Kind.ARTICLE)):
+            if name in self.fields and kind != owner:
+                self.fields[name].disabled = True
 
     def clean_video(self):
         upload = self.cleaned_data.get("video")
@@ -256,8 +287,20 @@ class LessonAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if not cleaned.get("is_published"):
+            return cleaned
+        kind = self.instance.kind
+        if kind == Lesson.Kind.ARTICLE:
+            body = cleaned.get("body", self.instance.body)
+            if not body.strip() and "body" not in self.errors:
+                field = "body" if "body" in self.fields else "is_published"
+                self.add_error(field, "A published article needs its text.")
+        elif kind == Lesson.Kind.QUIZ:
+            problem = self.instance.publish_problem() if self.instance.pk else ""
+            if problem:
+                self.add_error("is_published", problem)
         # An upload already refused has its own message; "needs a video" would be noise.
-        if cleaned.get("is_published") and not cleaned.get("video") and "video" not in self.errors:
+        elif not cleaned.get("video") and "video" not in self.errors:
             self.add_error("video", "A published lesson needs a video.")
         return cleaned
 
@@ -265,9 +308,9 @@ class LessonAdminForm(forms.ModelForm):
         info = getattr(self, "_video_info", None)
         if info is not None:
             self.instance.duration = info.duration
-        elif not self.cleaned_data.get("video"):
+        elif self.instance.kind == Lesson.Kind.VIDEO and not self.cleaned_data.get("video"):
             self.instance.duration = 0
-        return super().save(commit)
+        return super().save(commit)  # an article's reading time: Lesson.save
 
 
 class LessonFormSet(forms.BaseInlineFormSet):

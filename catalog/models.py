@@ -1,3 +1,4 @@
+import math
 import uuid
 from decimal import Decimal
 from typing import NamedTuple
@@ -310,7 +311,7 @@ class Course(FilesFollowRows):
                 "lesson",
                 "Add a published lesson",
                 has_lesson,
-                "Students need something to watch: publish at least one lesson.",
+                "Students need something to watch or read: publish at least one lesson.",
                 "#curriculum",
                 "add at least one published lesson",
             ),
@@ -549,6 +550,32 @@ class Section(CoursePart):
         return None if course_id is None else Placement(course_id, course_id, True)
 
 
+READING_WORDS_PER_MINUTE = 200
+
+
+def reading_seconds(text: str) -> int:
+    """An article's reading time: its words at 200 a minute, in whole minutes rounded up
+    (at least one); 0 for no text."""
+    from catalog.markdown import word_count
+
+    words = word_count(text)
+    return 60 * max(1, math.ceil(words / READING_WORDS_PER_MINUTE)) if words else 0
+
+
+class LessonQuerySet(OrderedQuerySet):
+    def with_question_count(self):
+        """Annotate ``question_count``: a quiz lesson's questions (0 for other kinds), in
+        the query that loads the lessons."""
+        questions = (
+            Question.objects.filter(quiz__lesson=OuterRef("pk"))
+            .order_by()
+            .values("quiz__lesson")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(question_count=Coalesce(Subquery(questions), 0))
+
+
 def video_upload_to(lesson: "Lesson", filename: str) -> str:
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "mp4"
     return f"videos/{uuid.uuid4().hex}.{extension}"
@@ -586,7 +613,7 @@ class Lesson(FilesFollowRows, CoursePart):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = OrderedQuerySet.as_manager()
+    objects = LessonQuerySet.as_manager()
 
     class Meta:
         ordering = ["section", "order"]
@@ -598,6 +625,53 @@ class Lesson(FilesFollowRows, CoursePart):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        """An article's duration is its reading time, a quiz's is 0 (its length depends
+        on the student; the course page shows its number of questions instead); a
+        video's comes from its file (catalog.forms, catalog.uploads)."""
+        if self.kind == self.Kind.ARTICLE:
+            self.duration = reading_seconds(self.body)
+        elif self.kind == self.Kind.QUIZ:
+            self.duration = 0
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"body", "kind"} & set(fields):
+            kwargs["update_fields"] = {*fields, "duration"}
+        super().save(*args, **kwargs)
+
+    @property
+    def reading_minutes(self) -> int:
+        """An article's reading time in minutes, as "N min read" shows it."""
+        return max(1, round(self.duration / 60)) if self.duration else 0
+
+    def publish_problem(self) -> str:
+        """Why this lesson cannot be published yet ("" when it can): a video lesson needs
+        its video, an article its text, a quiz questions that can be answered
+        (``catalog.quizzes.quiz_problems``: three queries)."""
+        if self.kind == self.Kind.ARTICLE:
+            if self.body.strip():
+                return ""
+            return (
+                f"“{self}” has no text yet, so it cannot be published: open the lesson to "
+                "write its article, then publish it."
+            )
+        if self.kind == self.Kind.QUIZ:
+            from catalog.quizzes import quiz_problems
+
+            quiz = Quiz.objects.filter(lesson=self).first()
+            problems = ["The lesson has no quiz."] if quiz is None else quiz_problems(quiz)
+            if not problems:
+                return ""
+            return (
+                f"“{self}” cannot be published yet: {' '.join(problems)} Open the quiz to "
+                "finish it, then publish it."
+            )
+        if self.video:
+            return ""
+        return (
+            f"“{self}” has no video yet, so it cannot be published: open the lesson to "
+            "upload one, then publish it."
+        )
 
     def owning_course(self) -> Course:
         return self.section.course

@@ -1,3 +1,5 @@
+from collections import Counter
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
@@ -8,7 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from catalog.access import get_visible_course
 from catalog.forms import CatalogFilterForm
-from catalog.models import Category, Course
+from catalog.models import Category, Course, Lesson
 from lms.lib.page_cache import public_page
 
 
@@ -40,13 +42,17 @@ def course_list(request, category_slug: str | None = None):
 @public_page
 def course_detail(request, slug: str):
     course = get_visible_course(request.user, slug)
-    sections = list(course.curriculum())
+    # Quizzes with their number of questions; articles without their text (the page
+    # shows their reading time, and a published article always has text).
+    sections = list(course.curriculum(Lesson.objects.defer("body").with_question_count()))
+    kinds = Counter(lesson.kind for section in sections for lesson in section.published_lessons)
     return render(
         request,
         "catalog/course_detail.html",
         {
             "course": course,
             "sections": sections,
+            "kind_counts": {kind: kinds[kind] for kind in Lesson.Kind.values},
             "tags": list(course.tags.all()),
             "is_editor": course.is_editable_by(request.user),
         },

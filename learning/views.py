@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.access import get_lesson_in_course, get_visible_course
+from catalog.markdown import render_markdown
 from learning import services, streaming
 from learning.access import (
     PLAYER_RELATED,
@@ -218,17 +219,24 @@ def toggle_complete(request, lesson_pk: int):
 # --- Free previews and video bytes ------------------------------------------------------
 @require_safe
 def preview(request, course_slug: str, lesson_pk: int):
-    """A free-preview lesson, playable without enrolling."""
+    """A free-preview lesson, playable (or, an article, readable) without enrolling.
+    A quiz has no preview: its questions are for students."""
     course = get_visible_course(request.user, course_slug)
     current = get_lesson_in_course(course, lesson_pk, related=[PLAYER_RELATED])
-    if not current.video:
+    article = current.kind == current.Kind.ARTICLE
+    if not (current.video if current.kind == current.Kind.VIDEO else article):
         raise Http404("No such lesson.")
     if not can_watch(request.user, current):
         raise PermissionDenied("Enrol in the course to watch this lesson.")
+    sources = {"article_html": render_markdown(current.body)} if article else {}
     return render(
         request,
         "learning/preview.html",
-        {"course": course, "lesson": current, **video_sources(request, current)},
+        {
+            "course": course,
+            "lesson": current,
+            **(sources or video_sources(request, current)),
+        },
     )
 
 

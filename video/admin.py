@@ -36,6 +36,7 @@ class CaptionInline(CaptionScopeMixin, admin.StackedInline):
     extra = 1
     verbose_name = "caption file"
     verbose_name_plural = "Captions (WebVTT, one file per language)"
+    lesson_kinds = [Lesson.Kind.VIDEO]  # on a video lesson's page only (LessonAdmin)
 
 
 # --- The lesson page ----------------------------------------------------------------------
@@ -47,6 +48,10 @@ class VideoLessonAdmin(TranscodeAdminMixin, LessonAdmin):
     """catalog's lesson page with the lesson's captions and streaming state."""
 
     inlines = [*LessonAdmin.inlines, CaptionInline]
+    kind_fields = {
+        **LessonAdmin.kind_fields,
+        Lesson.Kind.VIDEO: [*LessonAdmin.kind_fields[Lesson.Kind.VIDEO], "streaming"],
+    }
     list_display = [*LessonAdmin.list_display, "streaming_state"]
     actions = [*(LessonAdmin.actions or []), "prepare_again"]
 

@@ -1,7 +1,10 @@
 from decimal import Decimal
+from functools import cache
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -55,3 +58,29 @@ def summary(text, limit: int = 160) -> str:
     if len(words) <= limit:
         return words
     return words[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.–—") + "…"
+
+
+@cache
+def _lesson_kind_html(kind: str) -> SafeString:
+    return mark_safe(render_to_string("catalog/lesson_kind.html", {"kind": kind}).strip())  # noqa: S308 — our template's output
+
+
+@register.simple_tag
+def lesson_kind(kind) -> SafeString:
+    """A lesson's kind as icon + hidden label (``catalog/lesson_kind.html``), rendered
+    once per kind: a 600-lesson curriculum pays for three renders, not 600."""
+    return _lesson_kind_html(str(kind))
+
+
+@register.filter
+def reading_time(seconds) -> str:
+    """An article's duration as "4 min read"."""
+    minutes = max(1, round(int(seconds or 0) / 60))
+    return f"{minutes} min read"
+
+
+@register.filter
+def questions(count) -> str:
+    """ "1 question" / "5 questions"."""
+    count = int(count or 0)
+    return f"{count} question{'s' if count != 1 else ''}"

@@ -322,3 +322,72 @@ def test_the_duplicate_action(client, instructor, other_instructor):
     single = client.post(changelist, {"action": "duplicate", "_selected_action": [mine[0].pk]})
     copy = Course.objects.filter(title="Copy of One").order_by("-pk").first()
     assert single["Location"] == reverse("admin:catalog_course_change", args=[copy.pk])
+
+
+# --- Articles and quizzes ----------------------------------------------------------------------
+@pytest.mark.django_db
+def test_articles_and_quizzes_are_copied_with_questions_and_answers(instructor):
+    from catalog.models import Choice, Question, Quiz
+    from catalog.quizzes import quiz_problems
+    from catalog.tests.test_builder_kinds import make_article, make_quiz
+
+    course = CourseFactory(instructor=instructor, with_thumbnail=True)
+    section = SectionFactory(course=course, title="Mixed")
+    make_article(section, title="Reading", body="# Notes\n\n" + "word " * 300, published=True)
+    first = make_quiz(section, title="Quiz one", questions=2, published=True)
+    second = make_quiz(section, title="Quiz two", questions=3)
+    quiz = first.quiz
+    quiz.pass_mark, quiz.max_attempts, quiz.shuffle_choices = 80, 2, True
+    quiz.review, quiz.must_pass, quiz.version = Quiz.Review.MISTAKES, False, 4
+    quiz.save()
+    Question.objects.filter(quiz=quiz).update(kind="single", explanation="Because.")
+    course.publish()
+
+    copy = duplicate_course(course, by=instructor)
+
+    lessons = {x.title: x for x in Lesson.objects.filter(section__course=copy)}
+    assert lessons["Reading"].kind == "article" and lessons["Reading"].body.startswith("# Notes")
+    assert lessons["Reading"].duration == 120 and lessons["Reading"].is_published
+    copied = lessons["Quiz one"].quiz
+    assert copied.pk != quiz.pk and lessons["Quiz one"].kind == "quiz"
+    assert (copied.pass_mark, copied.max_attempts, copied.shuffle_choices) == (80, 2, True)
+    assert (copied.review, copied.must_pass, copied.version) == ("mistakes", False, 1)
+    assert quiz_problems(copied) == [] and quiz_problems(lessons["Quiz two"].quiz) == []
+
+    def contents(lesson):
+        return [
+            (
+                q.order,
+                q.kind,
+                q.text,
+                q.explanation,
+                [(c.order, c.text, c.is_correct) for c in q.choices.all()],
+            )
+            for q in Question.objects.filter(quiz__lesson=lesson).prefetch_related("choices")
+        ]
+
+    assert contents(lessons["Quiz one"]) == contents(first)
+    assert contents(lessons["Quiz two"]) == contents(second)
+    # New rows, the originals untouched.
+    assert Question.objects.filter(quiz__lesson__section__course=copy).count() == 5
+    assert Choice.objects.filter(question__quiz__lesson__section__course=copy).count() == 10
+    assert Question.objects.filter(quiz__lesson__section__course=course).count() == 5
+    copy.refresh_from_db()
+    assert (copy.lesson_count, copy.total_duration) == (2, 120)
+
+
+@pytest.mark.django_db
+def test_copying_quizzes_costs_the_same_for_one_or_many(instructor, django_assert_num_queries):
+    from catalog.duplicate import copy_quizzes
+    from catalog.tests.test_builder_kinds import make_quiz
+
+    for count in (1, 6):
+        section = SectionFactory(course=CourseFactory(instructor=instructor))
+        target = SectionFactory(course=CourseFactory(instructor=instructor))
+        pairs = []
+        for n in range(count):
+            old = make_quiz(section, title=f"Q{n}", questions=3)
+            pairs.append((old, LessonFactory(section=target, kind="quiz", title=f"Q{n}")))
+        with django_assert_num_queries(6):  # 3 reads, 3 bulk inserts
+            copy_quizzes(pairs)
+        assert all(new.quiz.questions.count() == 3 for _, new in pairs)

@@ -196,3 +196,32 @@ def test_demo_lessons_have_english_and_spanish_captions(demo, client):
     assert [(track.language, track.default) for track in tracks] == [("en", True), ("es", False)]
     assert client.get(tracks[1].url)["Content-Type"] == "text/vtt; charset=utf-8"
     assert response.context["transcript"].cues[0].text.startswith("[")
+
+
+def test_the_main_demo_course_has_an_article_and_a_quiz(demo, client):
+    """All three kinds of lesson show in the demo: the article renders (headings under the
+    lesson's title, a list, code, a table, a link), the quiz can be published as written."""
+    from catalog.models import Lesson
+    from catalog.quizzes import quiz_problems
+
+    course = Course.objects.get(title="Python for Absolute Beginners")
+    lessons = course.published_lessons()
+    assert set(lessons.values_list("kind", flat=True)) == {"article", "quiz", "video"}
+    article = lessons.get(kind=Lesson.Kind.ARTICLE)
+    assert article.duration >= 60  # its reading time
+    quiz = lessons.get(kind=Lesson.Kind.QUIZ).quiz
+    assert (quiz.pass_mark, quiz.max_attempts) == (70, 3)
+    assert quiz_problems(quiz) == []
+    kinds = set(quiz.questions.values_list("kind", flat=True))
+    assert kinds == {"single", "multiple", "true_false"}
+    assert all(quiz.questions.values_list("explanation", flat=True))
+
+    page = client.get(course.get_absolute_url()).content.decode()
+    assert "min read" in page and "4 questions" in page
+
+    assert client.login(email=STUDENT, password="lectern-demo-2026")
+    client.post(reverse("learning:enroll", args=[course.slug]))
+    html = client.get(reverse("learning:lesson", args=[course.slug, article.pk])).content.decode()
+    assert "<h2>Values have types</h2>" in html and '<pre tabindex="0"><code' in html
+    assert 'href="https://docs.python.org/3/tutorial/introduction.html"' in html
+    assert "<table>" in html and "<ol>" in html and "<ul>" in html

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from catalog.models import Category, Course, Lesson, Section, Tag
+from catalog.builder import set_lesson_published
+from catalog.models import Category, Choice, Course, Lesson, Question, Quiz, Section, Tag
 from catalog.video import inspect_video
 from learning import services as learning
 from learning.models import Enrollment, LessonProgress
@@ -222,6 +223,96 @@ DEMO_COUPONS = [("LECTERN50", "Django from Zero to Deployed", Decimal("50"))]
 
 LESSON_TITLES = ["Welcome and overview", "The core idea", "Worked example", "Practice", "Recap"]
 
+# The main demo course shows every kind of lesson: an article (Markdown: headings, lists,
+# a table, code, a link) at the end of its second section and a quiz at the end of its
+# last one. Added to a demo database loaded before lessons had kinds, too.
+KINDS_COURSE = "Python for Absolute Beginners"
+DEMO_ARTICLE = (
+    "Values and names",
+    "Reading: names, values and types",
+    """\
+Every Python program moves **values** around and gives them **names**. This reading sums
+up what the videos of this section showed, so you can come back to it later.
+
+# Values have types
+
+A value is a piece of data. Its *type* says what you can do with it:
+
+| Type | Example | What it is for |
+|:-----|:-------:|:---------------|
+| `int` | `42` | whole numbers |
+| `float` | `3.14` | numbers with a fraction |
+| `str` | `"hello"` | text |
+| `bool` | `True` | yes or no |
+
+Ask Python for a value's type with `type()`:
+
+```python
+>>> type(42)
+<class 'int'>
+>>> type("42")
+<class 'str'>
+```
+
+# Names point at values
+
+An assignment gives a value a name. The name is not a box that holds the value: it is a
+label stuck on it, and two names can label the same value.
+
+```python
+price = 20
+total = price * 3   # 60
+price = 25          # total is still 60
+```
+
+## Good names
+
+1. Say what the value *means*: `total_price`, not `tp`.
+2. Use lower case and underscores: `number_of_students`.
+3. Avoid the names Python already uses, such as `list`, `str` or `type`.
+
+## Common mistakes
+
+- Using a name before assigning it raises a `NameError`.
+- `"3" + 4` raises a `TypeError`: convert first, with `int("3") + 4`.
+
+> Tip: in the interactive prompt, type a name alone to see its value.
+
+Want more? The official [Python tutorial](https://docs.python.org/3/tutorial/introduction.html)
+covers numbers and text in more depth.
+""",
+)
+DEMO_QUIZ_SECTION = "Control flow"
+DEMO_QUIZ_TITLE = "Quiz: check your understanding"
+# (kind, text, explanation, [(answer, correct)])
+DEMO_QUESTIONS = [
+    (
+        "single",
+        "What does type(3.0) return?",
+        "3.0 has a decimal point, so it is a float, even though its value is whole.",
+        [("<class 'int'>", False), ("<class 'float'>", True), ("<class 'str'>", False)],
+    ),
+    (
+        "multiple",
+        "Which of these are valid Python names? Choose every one that is.",
+        "Names may contain letters, digits and underscores but may not start with a "
+        "digit; a hyphen is read as a minus sign.",
+        [("total_price", True), ("_count", True), ("2nd_place", False), ("first-name", False)],
+    ),
+    (
+        "true_false",
+        "After a = 5, then b = a, then a = 7, the value of b is 7.",
+        "b was given the value 5; giving a a new value later does not change b.",
+        [("True", False), ("False", True)],
+    ),
+    (
+        "single",
+        "Which loop prints the numbers 0, 1 and 2?",
+        "range(3) counts from 0 up to, but not including, 3.",
+        [("for n in range(3): print(n)", True), ("for n in range(1, 3): print(n)", False)],
+    ),
+]
+
 
 class Command(BaseCommand):
     help = "Create the demo accounts and demo courses. Safe to run twice."
@@ -236,6 +327,8 @@ class Command(BaseCommand):
         for title, *_ in COURSES:
             with transaction.atomic():
                 self.load_thumbnail(Course.objects.select_related("category").get(title=title))
+        with transaction.atomic():
+            self.load_other_kinds(Course.objects.get(title=KINDS_COURSE))
         self.load_reviews()
         self.load_coupons()
         for spec in DEMO_STUDENT_LEARNING:
@@ -249,6 +342,40 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for email, _, _, role in DEMO_USERS[:3]:
             self.stdout.write(f"  {role.label:<11} {email}")
+
+    def load_other_kinds(self, course: Course) -> None:
+        """The main course's article and quiz lessons (``DEMO_ARTICLE``, ``DEMO_QUESTIONS``),
+        each added once: a second run finds them by title and changes nothing."""
+        lessons = Lesson.objects.filter(section__course=course)
+        section_title, title, body = DEMO_ARTICLE
+        if not lessons.filter(title=title).exists():
+            Lesson.objects.create(
+                section=course.sections.get(title=section_title),
+                kind=Lesson.Kind.ARTICLE,
+                title=title,
+                description="A summary to read and come back to.",
+                body=body,
+            )
+        if not lessons.filter(title=DEMO_QUIZ_TITLE).exists():
+            # Written as a draft, published once its questions are in: the same rule
+            # as the builder's (catalog.quizzes.quiz_problems).
+            quiz_lesson = Lesson.objects.create(
+                section=course.sections.get(title=DEMO_QUIZ_SECTION),
+                kind=Lesson.Kind.QUIZ,
+                title=DEMO_QUIZ_TITLE,
+                description="Four questions on this course. 70 % passes; three attempts.",
+                is_published=False,
+            )
+            quiz = Quiz.objects.create(lesson=quiz_lesson, pass_mark=70, max_attempts=3)
+            for order, (kind, text, explanation, answers) in enumerate(DEMO_QUESTIONS, 1):
+                question = Question.objects.create(
+                    quiz=quiz, order=order, kind=kind, text=text, explanation=explanation
+                )
+                Choice.objects.bulk_create(
+                    Choice(question=question, order=n, text=answer, is_correct=correct)
+                    for n, (answer, correct) in enumerate(answers, 1)
+                )
+            set_lesson_published(lesson=quiz_lesson, published=True)
 
     def load_reviews(self) -> None:
         for email, first, last, reviews in DEMO_REVIEWS:
