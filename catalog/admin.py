@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from catalog.admin_builder import CurriculumBuilderMixin
 from catalog.admin_course_tools import CourseToolsMixin
 from catalog.admin_mixins import AuthoredByMixin, MoveViewMixin, duration_column, move_buttons
+from catalog.admin_pacing import PacingMixin
 from catalog.admin_uploads import BulkUploadMixin
 from catalog.forms import CourseAdminForm, LessonAdminForm, LessonFormSet, PrivateFileInput
 from catalog.models import Category, Course, Lesson, Section, Tag
@@ -70,7 +71,12 @@ class UploadProgressMedia:
 
 @admin.register(Course)
 class CourseAdmin(
-    CurriculumBuilderMixin, BulkUploadMixin, CourseToolsMixin, AuthoredByMixin, admin.ModelAdmin
+    CurriculumBuilderMixin,
+    BulkUploadMixin,
+    CourseToolsMixin,
+    PacingMixin,
+    AuthoredByMixin,
+    admin.ModelAdmin,
 ):
     form = CourseAdminForm
     # Sections and lessons are edited in the curriculum builder below the course's form
