@@ -13,7 +13,7 @@ as on the change page.
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -44,9 +44,19 @@ class SectionDaysForm(forms.ModelForm):
         }
 
 
+class BaseSectionDaysFormSet(forms.BaseModelFormSet):
+    def clean(self):
+        super().clean()
+        known = {section.pk for section in self.get_queryset()}
+        if any(form.instance.pk not in known for form in self.initial_forms):
+            raise ValidationError(
+                "The course's sections changed meanwhile: reload the page and try again."
+            )
+
+
 # Edits the course's sections only: no new ones, none deleted (the builder does that).
 SectionDaysFormSet = forms.modelformset_factory(
-    Section, form=SectionDaysForm, extra=0, edit_only=True
+    Section, form=SectionDaysForm, formset=BaseSectionDaysFormSet, extra=0, edit_only=True
 )
 
 
