@@ -193,6 +193,23 @@ def lock_of(user, lesson: Lesson, *, now: datetime | None = None) -> Lock | None
     return locks.get(lesson.pk)
 
 
+def next_lesson(user, lesson: Lesson) -> Lesson | None:
+    """The published lesson after ``lesson`` in its course, with its section and course
+    and ``done`` (has ``user`` completed it?), in one query; None after the last."""
+    section = lesson.section
+    done = LessonProgress.objects.filter(
+        user=user.pk, lesson=OuterRef("pk"), completed_at__isnull=False
+    )
+    return (
+        Lesson.objects.filter(section__course=section.course_id, is_published=True)
+        .filter(Q(section__order__gt=section.order) | Q(section=section.pk, order__gt=lesson.order))
+        .select_related("section__course")
+        .annotate(done=Exists(done))
+        .order_by("section__order", "order")
+        .first()
+    )
+
+
 def refuse_if_locked(user, lesson: Lesson) -> None:
     """Raise ``LessonLocked`` (a PermissionDenied saying why) if ``lesson`` is closed to
     ``user``; see ``lock_of`` for its cost."""

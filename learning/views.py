@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.access import get_lesson_in_course, get_visible_course
@@ -222,10 +223,34 @@ def toggle_complete(request, lesson_pk: int):
             user=request.user,
             oob=True,
         )
-        return render(request, "learning/lesson.html#lesson-status", context)
+        response = render(request, "learning/lesson.html#lesson-status", context)
+        return with_next_lesson_entry(request, response, current)
     if result.course_completed_now:
         messages.success(request, f"Congratulations, you completed “{course}”!")
     return redirect("learning:lesson", course_slug=course.slug, lesson_pk=current.pk)
+
+
+def with_next_lesson_entry(request, response, lesson):
+    """In a sequential course, completing ``lesson`` (or undoing it) opens (or closes)
+    the next one: its sidebar entry joins ``response`` as an out-of-band swap. Two
+    queries, for sequential courses only."""
+    course = lesson.section.course
+    if course.pacing != course.Pacing.SEQUENTIAL:
+        return response
+    item = pacing.next_lesson(request.user, lesson)
+    if item is None:
+        return response
+    item.lock = pacing.lock_of(request.user, item)
+    context = {
+        "item": item,
+        "course": course,
+        "lesson": lesson,
+        "completed_ids": {item.pk} if item.done else set(),
+        "oob": True,
+    }
+    entry = render_to_string("learning/lesson.html#player-lesson", context, request=request)
+    response.content += entry.encode()
+    return response
 
 
 # --- Free previews and video bytes ------------------------------------------------------

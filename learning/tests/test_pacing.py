@@ -302,6 +302,28 @@ def test_progress_and_completion_are_refused_with_the_reason(student, seq_lesson
     assert client.post(complete, {"completed": "1"}).status_code == 302
 
 
+def test_completing_a_lesson_swaps_the_next_ones_sidebar_entry(student, seq_lessons):
+    _, second, third = seq_lessons
+    client = client_for(student)
+    url = reverse("learning:complete", args=[second.pk])
+    done = client.post(url, {"completed": "1"}, HTTP_HX_REQUEST="true").content.decode()
+    entry = f'<li id="player-lesson-{third.pk}" data-hx-swap-oob="true">'
+    assert entry in done and "(locked:" not in done and "<html" not in done
+    undone = client.post(url, {"completed": "0"}, HTTP_HX_REQUEST="true").content.decode()
+    assert f'<li id="player-lesson-{third.pk}" class="locked" data-hx-swap-oob="true">' in undone
+    assert f"(locked:</span> After “{second.title}”" in undone
+
+
+def test_free_courses_swap_no_sidebar_entry(student, instructor):
+    course = published_course(instructor=instructor, lessons=2)
+    services.enroll(user=student, course=course)
+    first, _ = ordered(course)
+    response = client_for(student).post(
+        reverse("learning:complete", args=[first.pk]), {"completed": "1"}, HTTP_HX_REQUEST="true"
+    )
+    assert "player-lesson-" not in response.content.decode()
+
+
 def test_the_learnable_lesson_getter_raises_a_permission_denied_saying_why(student, seq_lessons):
     """The quiz submission goes through it too."""
     _, second, third = seq_lessons
