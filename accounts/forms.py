@@ -159,14 +159,14 @@ TIME_ZONE_REGIONS = (
 
 def time_zone_choices(current: str = "") -> list:
     """The time zone select's options: the site's as the blank choice, then the IANA
-    zones grouped by region, each shown by its place ("Argentina / Buenos Aires"), and
+    zones grouped by region, each by its name ("America/Argentina/Buenos Aires"), and
     UTC; ``current`` is added if it is a valid name outside those groups."""
     names = available_time_zones()
     groups: dict[str, list] = {region: [] for region in TIME_ZONE_REGIONS}
     for name in sorted(names):
         region, _, place = name.partition("/")
         if region in groups and place:
-            groups[region].append((name, place.replace("_", " ").replace("/", " / ")))
+            groups[region].append((name, name.replace("_", " ")))
     other = [("UTC", "UTC")]
     if (
         current
