@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Profile, User
 from catalog.models import Category, Course, Lesson, of_editable_courses
-from learning.models import ActivityDay, Certificate, Enrollment
+from learning.models import ActivityDay, Certificate, Enrollment, LessonProgress, QuizAttempt
 from payments.models import ZERO, Order
 from payments.money import quantize
 from reviews.models import Review
@@ -254,17 +254,27 @@ def course_table(user, period: Period, *, limit: int | None = COURSE_ROWS) -> li
 
 
 def funnel(course: Course | None) -> list[tuple[Lesson, int]]:
-    """How many students reached (opened or watched) each lesson of one course, in order.
+    """How many students reached each lesson of one course, in order: opened or watched
+    a video or article (it has a progress row), attempted a quiz (a failed attempt
+    leaves no progress row, but the student got there). Two subqueries, one query.
 
     ``course`` must come from the user's own course table (that is the scoping)."""
     if course is None:
         return []
+
+    def distinct_users(model):
+        users = model.objects.filter(lesson=OuterRef("pk")).order_by().values("lesson")
+        return Coalesce(Subquery(users.annotate(n=Count("user", distinct=True)).values("n")), 0)
+
     lessons = list(
         course.published_lessons()
-        .annotate(reached=Count("progress__user", distinct=True))
+        .annotate(progressed=distinct_users(LessonProgress), attempted=distinct_users(QuizAttempt))
         .order_by("section__order", "order")
     )
-    return [(lesson, lesson.reached) for lesson in lessons]
+    return [
+        (lesson, lesson.attempted if lesson.kind == Lesson.Kind.QUIZ else lesson.progressed)
+        for lesson in lessons
+    ]
 
 
 def top_categories(courses: list[Course], *, limit: int = 10) -> list[Category]:

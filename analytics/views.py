@@ -7,13 +7,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from analytics import queries, students
-from catalog.models import Course
+from analytics import queries, quiz_stats, students
+from catalog.models import Course, Lesson, Quiz, of_editable_courses
 from lms.lib.query_params import object_id, page_number
 from payments.models import ZERO
 
@@ -128,9 +128,9 @@ def dashboard_csv(request, export, period, course_id):
     def funnel_table():
         course = Course.objects.editable_by(user).filter(pk=course_id).first()
         return (
-            ["course", "section", "lesson", "students who reached it"],
+            ["course", "section", "lesson", "kind", "students who reached it"],
             [
-                [course.title, lesson.section.title, lesson.title, n]
+                [course.title, lesson.section.title, lesson.title, lesson.kind, n]
                 for lesson, n in queries.funnel(course)
             ]
             if course
@@ -205,6 +205,77 @@ def course_students(request, course_id: int):
             "sort": sort,
             "columns": columns,
             "keep": keep,
+        },
+    )
+
+
+@require_safe
+def quiz_statistics(request, lesson_id: int):
+    """A quiz lesson's attempts for its course's instructor and staff (another
+    instructor's quiz is a 404): the summary, each question's correct rate (attempts at
+    the current version, or ``?version=all``), the students a page of 50 at a time,
+    searchable and sortable, and every attempt as CSV (``?export=csv``)."""
+    if not request.user.can_author_courses:
+        raise PermissionDenied("A quiz's statistics are for its instructor and staff.")
+    lessons = of_editable_courses(
+        Lesson.objects.select_related("section__course", "quiz"), request.user, "section__course"
+    )
+    lesson = get_object_or_404(lessons, pk=lesson_id)
+    try:
+        quiz = lesson.quiz
+    except Quiz.DoesNotExist:
+        raise Http404("This lesson has no quiz.") from None
+    course = lesson.section.course
+    search = request.GET.get("q", "").strip()[: quiz_stats.SEARCH_MAX]
+    if request.GET.get("export") == "csv":
+        return csv_response(
+            f"lectern-quiz-{course.slug}-{lesson.pk}-{timezone.localdate()}.csv",
+            quiz_stats.CSV_HEADER,
+            quiz_stats.csv_rows(lesson, search=search),
+        )
+    every_version = request.GET.get("version") == "all"
+    questions = list(quiz.questions.prefetch_related("choices"))
+    per_question, counted = quiz_stats.question_stats(
+        quiz, questions, version=None if every_version else quiz.version
+    )
+    sort = quiz_stats.parse_sort(request.GET.get("sort"))
+    rows = quiz_stats.students(lesson, search=search, sort=sort)
+    page = Paginator(rows, quiz_stats.PAGE_SIZE).get_page(page_number(request.GET.get("page")))
+    query = {"q": search} if search else {}
+    if every_version:
+        query["version"] = "all"
+    columns = []
+    for column in quiz_stats.COLUMNS:
+        current = sort.removeprefix("-") == column.key
+        descending = sort.startswith("-")
+        next_sort = ("" if descending else "-") if current else column.first
+        columns.append(
+            {
+                "label": column.label,
+                "url": "?" + urlencode({**query, "sort": next_sort + column.key}),
+                "aria_sort": ("descending" if descending else "ascending") if current else "",
+            }
+        )
+    keep = urlencode({**query, "sort": sort})
+    return render(
+        request,
+        "analytics/quiz_stats.html",
+        {
+            **admin.site.each_context(request),
+            "title": f"Quiz “{lesson.title}”: statistics",
+            "course": course,
+            "lesson": lesson,
+            "quiz": quiz,
+            "summary": quiz_stats.summary(quiz),
+            "questions": per_question,
+            "counted": counted,
+            "every_version": every_version,
+            "page": page,
+            "search": search,
+            "sort": sort,
+            "columns": columns,
+            "keep": keep,
+            "version_query": urlencode({**({"q": search} if search else {}), "sort": sort}),
         },
     )
 

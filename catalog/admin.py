@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
+from catalog import admin_quizzes  # noqa: F401 (registers the quiz editor)
 from catalog.admin_builder import CurriculumBuilderMixin
 from catalog.admin_course_tools import CourseToolsMixin
 from catalog.admin_mixins import AuthoredByMixin, MoveViewMixin, duration_column, move_buttons

@@ -11,7 +11,7 @@ class CatalogConfig(AppConfig):
             *(
                 f"{action}_{model}"
                 for action in ("add", "change", "delete", "view")
-                for model in ("course", "section", "lesson")
+                for model in ("course", "section", "lesson", "quiz", "question", "choice")
             ),
             "view_tag",
             "add_tag",

@@ -80,6 +80,12 @@ def draw_centred(pdf, text: str, y: float, size: float, *, bold=False, color=INK
     pdf.drawCentredString(width / 2, y, drawn)
 
 
+def score_text(score) -> str:
+    """A percentage as people write it: 85, 83.5, 83.33 (no trailing zeros)."""
+    text = f"{score:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
 def render_pdf(certificate: Certificate, *, verify_url: str) -> bytes:
     register_fonts()
     buffer = io.BytesIO()
@@ -106,6 +112,10 @@ def render_pdf(certificate: Certificate, *, verify_url: str) -> bytes:
     draw_centred(
         pdf, f"taught by {certificate.instructor_name}", height - 148 * mm, 14, color=MUTED
     )
+    if certificate.quiz_score is not None:
+        draw_centred(
+            pdf, f"Final quiz score: {score_text(certificate.quiz_score)} %", height - 160 * mm, 13
+        )
 
     issued = certificate.issued_at.strftime("%-d %B %Y")
     pdf.setFont("Lectern", 11)

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -300,6 +300,19 @@ class ActivityDay(models.Model):
         return f"{self.user} in {self.course} on {self.day}"
 
 
+class QuizAttemptQuerySet(models.QuerySet):
+    def final_score(self, *, user, course: Course) -> Decimal | None:
+        """``user``'s best score on ``course``'s last published quiz lesson (curriculum
+        order), or None without one or without attempts: one query."""
+        last_quiz = (
+            Lesson.objects.filter(section__course=course, is_published=True, kind=Lesson.Kind.QUIZ)
+            .order_by("-section__order", "-order")
+            .values("pk")[:1]
+        )
+        best = self.filter(user=user, lesson=Subquery(last_quiz)).aggregate(best=Max("score"))
+        return best["best"]
+
+
 class QuizAttempt(models.Model):
     """One submitted attempt at a quiz lesson: what was asked, what was answered, the score.
 
@@ -322,6 +335,8 @@ class QuizAttempt(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now)
 
+    objects = QuizAttemptQuerySet.as_manager()
+
     class Meta:
         ordering = ["lesson", "user", "number"]
         constraints = [
@@ -342,6 +357,13 @@ class QuizAttempt(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.lesson} · attempt {self.number}"
+
+    @property
+    def duration_seconds(self) -> int | None:
+        """How long the attempt took, from the form's handing out to its submission."""
+        if self.started_at is None:
+            return None
+        return max(0, int((self.submitted_at - self.started_at).total_seconds()))
 
 
 class LessonUnlock(models.Model):

@@ -18,6 +18,7 @@ from learning.models import (
     Certificate,
     Enrollment,
     LessonProgress,
+    QuizAttempt,
     completed_lessons_subquery,
     covered_seconds,
     merge_segment,
@@ -368,7 +369,8 @@ def _mark_course_completion(*, user, course: Course) -> bool:
 
 
 def issue_certificate(*, user, course: Course) -> Certificate:
-    """The user's certificate for ``course``, issued once whatever the concurrency."""
+    """The user's certificate for ``course``, issued once whatever the concurrency; with
+    the best score of the course's last quiz when the course prints it."""
     course = Course.objects.select_related("instructor__profile").get(pk=course.pk)
     certificate, created = Certificate.objects.get_or_create(  # concurrent completions: one wins
         user=user,
@@ -377,6 +379,9 @@ def issue_certificate(*, user, course: Course) -> Certificate:
             "student_name": user.get_full_name() or user.profile.public_name,
             "course_title": course.title,
             "instructor_name": course.instructor.profile.public_name,
+            "quiz_score": QuizAttempt.objects.final_score(user=user, course=course)
+            if course.certificate_shows_quiz_score
+            else None,
         },
     )
     if created:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learning import views
+from learning import quiz_views, views
 
 app_name = "learning"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("learn/<slug:course_slug>/preview/<int:lesson_pk>/", views.preview, name="preview"),
     path("progress/<int:lesson_pk>/", views.save_progress, name="progress"),
     path("progress/<int:lesson_pk>/complete/", views.toggle_complete, name="complete"),
+    path("quiz/<int:lesson_pk>/attempts/", quiz_views.submit, name="quiz_submit"),
     path("video/<int:lesson_pk>/", views.stream, name="stream"),
     path("certificates/<str:code>/", views.verify_certificate, name="verify_certificate"),
     path("certificates/<str:code>/pdf/", views.certificate_pdf, name="certificate_pdf"),

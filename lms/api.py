@@ -16,6 +16,7 @@ from accounts.api import router as accounts_router
 from catalog.api import router as catalog_router
 from learning.api import lock_members
 from learning.api import router as learning_router
+from learning.api_quizzes import router as quizzes_router
 from learning.pacing import LessonLocked
 from lms.lib.api import PROBLEM_CONTENT_TYPE, ApiError, Problem, field_errors, problem
 from lms.views import RETRY_AFTER_SECONDS, database_unreachable
@@ -84,6 +85,7 @@ api = LecternAPI(
 )
 api.add_router("/", catalog_router)
 api.add_router("/", learning_router)
+api.add_router("/", quizzes_router)
 api.add_router("/", reviews_router)
 api.add_router("/", accounts_router)
 api.add_router("/", payments_router)

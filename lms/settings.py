@@ -287,6 +287,9 @@ STORAGES = {
 
 # Upload limits. Django refuses a request body larger than DATA_UPLOAD_MAX_MEMORY_SIZE
 # unless it is a file; files spill to disk above FILE_UPLOAD_MAX_MEMORY_SIZE.
+# The quiz editor posts a whole quiz as one form: up to 100 questions of 6 fields, each
+# with up to 12 answers of 4 (catalog.quiz_editor), past Django's default of 1000 fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 6000
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=5 * 1024 * 1024)
 AVATAR_MAX_SIDE = env.int("AVATAR_MAX_SIDE", default=6000)
 AVATAR_SIZE = 256

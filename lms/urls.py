@@ -73,6 +73,11 @@ urlpatterns = [
         admin.site.admin_view(analytics_views.course_students),
         name="course_students",
     ),
+    path(
+        "admin/dashboard/quizzes/<int:lesson_id>/",
+        admin.site.admin_view(analytics_views.quiz_statistics),
+        name="quiz_stats",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Lesson
-from catalog.tests.factories import CategoryFactory, published_course
+from catalog.tests.factories import CategoryFactory, published_course, quiz_lesson
 from learning import services
-from learning.models import Enrollment, LessonProgress
+from learning.models import Enrollment, LessonProgress, QuizAttempt
 from payments.models import Order
 from reviews import services as reviews
 
@@ -141,6 +141,36 @@ def test_funnel_counts_students_reaching_each_lesson(client, staff, world):
     ]
 
 
+def test_funnel_counts_a_quiz_reached_by_its_attempts(client, staff, world):
+    """A failed attempt leaves no progress row, but the student reached the quiz."""
+    section = world["first"].section
+    quiz = quiz_lesson(section)
+    student = world["students"][2]
+    QuizAttempt.objects.create(
+        user=student, lesson=quiz.lesson, number=1, quiz_version=1, score=0, passed=False
+    )
+    QuizAttempt.objects.create(
+        user=student, lesson=quiz.lesson, number=2, quiz_version=1, score=50, passed=False
+    )
+    client.force_login(staff)
+    context = client.get(DASHBOARD, {"course": world["mine"].pk}).context
+    assert [(lesson.kind, n) for lesson, n, _ in context["funnel"]] == [
+        ("video", 2),
+        ("video", 1),
+        ("quiz", 1),
+    ]
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    DASHBOARD, {"export": "funnel", "course": world["mine"].pk}
+                ).content.decode()
+            )
+        )
+    )
+    assert rows[-1][-2:] == ["quiz", "1"]
+
+
 def test_instructor_sees_only_own_courses_everywhere(client, instructor, world):
     client.force_login(instructor)
     response = client.get(DASHBOARD, {"course": world["theirs"].pk})  # forged course id
@@ -188,6 +218,10 @@ def test_dashboard_query_budget(client, staff, size, django_assert_max_num_queri
         LessonProgress.objects.create(
             user=student, lesson=course.published_lessons().first(), completed_at=timezone.now()
         )
+        quiz = quiz_lesson(course.sections.first(), questions=1)  # the funnel reads attempts
+        QuizAttempt.objects.create(
+            user=student, lesson=quiz.lesson, number=1, quiz_version=1, score=0, passed=False
+        )
         order(course, paid_days_ago=1)
         order(course, status="refunded", paid_days_ago=3, refunded_days_ago=1)
     client.force_login(staff)
@@ -196,6 +230,7 @@ def test_dashboard_query_budget(client, staff, size, django_assert_max_num_queri
     with django_assert_max_num_queries(16):
         response = client.get(url)
     assert response.context["course_count"] == size
+    assert [n for _, n, _ in response.context["funnel"]] == [1, 0, 1]
     assert response.context["totals"]["net"] == Decimal("49.00") * size
 
 

@@ -15,7 +15,7 @@ from django.test import Client
 from accounts.tests.api_client import ApiClient
 from accounts.tests.factories import UserFactory
 from catalog.models import Lesson
-from catalog.tests.factories import CourseFactory, published_course
+from catalog.tests.factories import CourseFactory, published_course, quiz_lesson
 from learning import services as learning
 from learning.models import Certificate
 from lms.api import api
@@ -74,6 +74,20 @@ ROWS = {
         "/lessons/{lesson}/completion",
         None,
         (401, 200, 403, 403, 403, 403),
+    ),
+    # `quiz` is a quiz lesson of `course`; an invalid token is a 422 for the enrolled.
+    "get_quiz": ("GET", "/lessons/{quiz}/quiz", None, (401, 200, 403, 200, 403, 200)),
+    "list_quiz_attempts": (
+        "GET",
+        "/lessons/{quiz}/quiz/attempts",
+        None,
+        (401, 200, 403, 200, 403, 200),
+    ),
+    "submit_quiz_attempt": (
+        "POST",
+        "/lessons/{quiz}/quiz/attempts",
+        {"token": "x", "answers": {}},
+        (401, 422, 403, 403, 403, 403),
     ),
     "list_my_certificates": ("GET", "/me/certificates", None, SIGNED_IN),
     "verify_certificate": ("GET", "/certificates/{certificate}", None, ALL),
@@ -181,6 +195,7 @@ def world(request, settings, student, other_student, instructor, other_instructo
     preview.save(update_fields=["is_free_preview"])
     add_caption(preview, "en")
     add_caption(lesson, "en")
+    quiz = quiz_lesson(lesson.section)
     learning.enroll(user=student, course=course)
     finished = published_course(instructor=instructor, lessons=1)
     learning.enroll(user=student, course=finished)
@@ -211,6 +226,7 @@ def world(request, settings, student, other_student, instructor, other_instructo
         "draft": CourseFactory(instructor=instructor).slug,
         "lesson": lesson.pk,
         "preview": preview.pk,
+        "quiz": quiz.lesson.pk,
         "certificate": Certificate.objects.get(user=student).code,
         "review": review.pk,
         "own": own.pk,

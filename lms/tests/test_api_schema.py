@@ -71,7 +71,9 @@ def token(student):
 # request may get a 422 there; every other check still applies. Progress reports: a
 # position or segment past the lesson's own length (each lesson's, not the schema's).
 # Checkout: whether a coupon code exists and applies is the data's, not the schema's.
+# Quiz attempts: whether the token is the caller's and the ids are the quiz's, likewise.
 FORM_CHECKED = {
+    "POST /api/v1/lessons/{lesson_id}/quiz/attempts",
     "POST /api/v1/courses/{slug}/checkout",
     "PATCH /api/v1/me",
     "PUT /api/v1/me/avatar",

@@ -13,6 +13,7 @@ more (README, "Integrity").
 """
 
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,7 +25,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from accounts.models import User
 from accounts.tests.factories import InstructorFactory, StaffFactory, UserFactory
 from catalog.models import Category, Course, Lesson, Section
-from catalog.tests.factories import SAMPLE_MP4, published_course
+from catalog.tests.factories import SAMPLE_MP4, published_course, quiz_lesson
 from catalog.tests.test_admin import inline_management
 from learning.models import Enrollment
 from lms.lib.integrity import run_checks
@@ -54,7 +55,8 @@ class Platform(RuleBasedStateMachine):
         self.admin.force_login(self.staff)
         instructor = InstructorFactory()
         for _ in range(2):
-            published_course(sections=2, lessons=2, with_video=True, instructor=instructor)
+            course = published_course(sections=2, lessons=2, with_video=True, instructor=instructor)
+        quiz_lesson(course.sections.order_by("order").last(), questions=2, max_attempts=3)
         self.students = []
         for _ in range(3):
             client = Client()
@@ -338,6 +340,36 @@ class Platform(RuleBasedStateMachine):
             url = reverse("learning:progress", args=[lesson.pk])
             data = {"position": start + 4, "start": start, "end": start + 4}
             self.post(client, url, json.dumps(data), content_type="application/json")
+
+    @rule(n=pick, questions=st.integers(min_value=1, max_value=3), must_pass=st.booleans())
+    def add_quiz(self, n, questions, must_pass):
+        section = nth(Section.objects.all(), n)
+        if section is not None:
+            quiz_lesson(section, questions=questions, must_pass=must_pass, max_attempts=3)
+
+    @rule(s=pick, n=pick, right=st.integers(min_value=0, max_value=3), mine=st.booleans())
+    def take_quiz(self, s, n, right, mine):
+        """Answer the first ``right`` questions right (the factory's "Right"), the rest
+        wrong, through the page's own form."""
+        client, _ = self.student(s)
+        lesson = nth(
+            Lesson.objects.filter(kind=Lesson.Kind.QUIZ).select_related("section__course"), n
+        )
+        if lesson is None:
+            return
+        if mine:  # mostly as an enrolled student
+            self.post(client, reverse("learning:enroll", args=[lesson.section.course.slug]))
+        page = client.get(reverse("learning:lesson", args=[lesson.section.course.slug, lesson.pk]))
+        assert page.status_code < 500
+        html = page.content.decode() if page.status_code == 200 else ""
+        token = re.search(r'name="token" value="([^"]+)"', html)
+        data = {"token": token.group(1) if token else "none"}
+        for index, (name, value, label) in enumerate(
+            re.findall(r'name="(q-\d+)" id="choice-\d+" value="(\d+)">\s*<label[^>]*>(\w+)<', html)
+        ):
+            if (label == "Right") == (index // 2 < right):
+                data.setdefault(name, value)
+        self.post(client, reverse("learning:quiz_submit", args=[lesson.pk]), data)
 
     @rule(s=pick, n=pick, rating=st.integers(min_value=1, max_value=5), mine=st.booleans())
     def review(self, s, n, rating, mine):

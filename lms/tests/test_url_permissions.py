@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from catalog.models import Lesson
 from catalog.tests.factories import CourseFactory, published_course
+from catalog.tests.quiz_factories import written_quiz
 from learning import services as learning
 from learning.models import Certificate
 from payments import services as payments
@@ -45,6 +46,7 @@ RULES = {
     "learning:preview": (NO, NO, NO),  # a lesson that is not a free preview
     "learning:progress": POST_ONLY,
     "learning:complete": POST_ONLY,
+    "learning:quiz_submit": POST_ONLY,
     "learning:stream": (NO, NO, NO),  # no valid signature for them
     "video:caption": (NO, NO, NO),  # no valid signature for them
     "learning:verify_certificate": PUBLIC,
@@ -73,6 +75,7 @@ RULES = {
     "payments:stripe_webhook": (NO, NO, NO),  # Stripe's signed POSTs only: a GET is 405
     "dashboard": (LOGIN, LOGIN, OK),  # admin login for non-staff; instructors: own numbers
     "course_students": (LOGIN, LOGIN, NO),  # as the dashboard; another instructor's: 404
+    "quiz_stats": (LOGIN, LOGIN, NO),  # a quiz's statistics: the same
     "bench_ok": PUBLIC,  # only when BENCHMARK_ENDPOINTS=1
 }
 # allauth's own pages (login, signup, reset, email management, the session list) and its
@@ -118,6 +121,7 @@ def objects(instructor, student):
         "review": review,
         "certificate": Certificate.objects.get(user=owner),
         "instructor": instructor,
+        "quiz": written_quiz(instructor=instructor),
     }
 
 
@@ -129,6 +133,7 @@ def url_for(name: str, o) -> str:
         "catalog:category": [course.category.slug],
         "catalog:instructor": [o["instructor"].pk],
         "course_students": [course.pk],
+        "quiz_stats": [o["quiz"].lesson_id],
         "learning:enroll": [course.slug],
         "learning:unenroll": [course.slug],
         "learning:continue": [course.slug],
@@ -136,6 +141,7 @@ def url_for(name: str, o) -> str:
         "learning:preview": [course.slug, lesson.pk],
         "learning:progress": [lesson.pk],
         "learning:complete": [lesson.pk],
+        "learning:quiz_submit": [lesson.pk],
         "learning:stream": [lesson.pk],
         "video:caption": [lesson.pk, "en"],
         "learning:verify_certificate": [o["certificate"].code],
