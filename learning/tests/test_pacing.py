@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.tests.api_client import ApiClient
 from catalog.models import Course, Lesson, Section
 from catalog.tests.factories import published_course
+from catalog.tests.quiz_factories import CAPITALS, written_quiz
 from learning import pacing, services, streaming
 from learning.access import get_learnable_lesson
 from learning.models import Enrollment, LessonUnlock
@@ -332,6 +333,25 @@ def test_the_learnable_lesson_getter_raises_a_permission_denied_saying_why(stude
     assert str(refused.value) == f"Complete “{second.title}” first."
     assert refused.value.lock.after.pk == second.pk
     assert get_learnable_lesson(student, second.pk).pk == second.pk
+
+
+def test_a_locked_quiz_shows_no_question_and_refuses_a_submission(
+    student, instructor, sequential, seq_lessons
+):
+    quiz = written_quiz(course=sequential, questions=CAPITALS)  # after the third lesson
+    Course.objects.filter(pk=sequential.pk).refresh_lesson_stats()
+    lesson = quiz.lesson
+    client = client_for(student)
+    page = client.get(lesson_url(lesson)).content.decode()
+    assert "not open yet" in page and "The capital of France?" not in page
+    assert 'id="quiz-form"' not in page
+    response = client.post(reverse("learning:quiz_submit", args=[lesson.pk]), {"token": "x"})
+    assert response.status_code == 403 and "first." in response.content.decode()
+    assert not student.quiz_attempts.exists()
+    api = ApiClient(student)
+    assert api.get(f"/api/v1/lessons/{lesson.pk}/quiz").status_code == 403
+    refused = api.post(f"/api/v1/lessons/{lesson.pk}/quiz/attempts", {"token": "x", "answers": {}})
+    assert refused.status_code == 403 and refused.json()["locked"] is True
 
 
 # --- Continue ----------------------------------------------------------------------------
