@@ -45,6 +45,10 @@ class MeOut(Schema):
     date_of_birth: str | None = Field(description="YYYY-MM-DD.")
     gender: Literal["", *Profile.Gender.values]  # type: ignore[valid-type]
     phone: str
+    time_zone: str = Field(
+        description="An IANA name (Europe/Lisbon): paced courses open lessons at midnight "
+        "there. Empty: the site's."
+    )
     avatar: str | None = Field(description="Absolute URL of the 256×256 WebP avatar.")
     date_joined: datetime
     teaching_request: TeachingRequestOut | None = Field(
@@ -72,6 +76,11 @@ class ProfileIn(Input):
         description="Digits, optionally starting with +; spaces, dashes, dots and brackets "
         "are fine.",
     )
+    time_zone: str = Field(
+        None,
+        max_length=64,
+        description="An IANA time zone name (Europe/Lisbon); empty for the site's.",
+    )
 
 
 # --- Helpers ----------------------------------------------------------------------------
@@ -96,6 +105,7 @@ def me_out(request, profile: Profile) -> dict:
         "date_of_birth": profile.date_of_birth.isoformat() if profile.date_of_birth else None,
         "gender": profile.gender,
         "phone": profile.phone,
+        "time_zone": profile.time_zone,
         "avatar": request.build_absolute_uri(profile.avatar.url) if profile.avatar else None,
         "date_joined": user.date_joined,
         "teaching_request": {
@@ -138,6 +148,7 @@ def update_me(request, payload: ProfileIn):
         "date_of_birth": profile.date_of_birth.isoformat() if profile.date_of_birth else "",
         "gender": profile.gender,
         "phone": profile.phone,
+        "time_zone": profile.time_zone,
     }
     sent = payload.dict(exclude_unset=True)
     if sent.get("date_of_birth", "") is None:

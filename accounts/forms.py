@@ -9,6 +9,7 @@ from accounts import services
 from accounts.models import Profile, User
 from accounts.signup import name_field
 from lms.lib.files import process_image
+from lms.lib.validators import available_time_zones
 
 
 def sentence_case(text: str) -> str:
@@ -140,6 +141,47 @@ def processed_avatar(upload):
 AVATAR_HELP = "A JPEG, PNG, WebP or GIF image; it is cropped to a square."
 
 
+# The regions of IANA names a person would look for their city under ("Europe/Lisbon");
+# the old aliases ("US/Pacific", "Etc/GMT+5") stay valid but are not offered.
+TIME_ZONE_REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
+def time_zone_choices(current: str = "") -> list:
+    """The time zone select's options: the site's as the blank choice, then the IANA
+    zones grouped by region, each by its name ("America/Argentina/Buenos Aires"), and
+    UTC; ``current`` is added if it is a valid name outside those groups."""
+    names = available_time_zones()
+    groups: dict[str, list] = {region: [] for region in TIME_ZONE_REGIONS}
+    for name in sorted(names):
+        region, _, place = name.partition("/")
+        if region in groups and place:
+            groups[region].append((name, name.replace("_", " ")))
+    other = [("UTC", "UTC")]
+    if (
+        current
+        and current in names
+        and current != "UTC"
+        and not any(current == value for options in groups.values() for value, _ in options)
+    ):
+        other.append((current, current))
+    return [
+        ("", f"The site's time zone ({settings.TIME_ZONE})"),
+        *[(region, options) for region, options in groups.items() if options],
+        ("Other", other),
+    ]
+
+
 class ProfileForm(forms.ModelForm):
     first_name = name_field("given-name")
     last_name = name_field("family-name")
@@ -155,7 +197,11 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = ["display_name", "about", "date_of_birth", "gender", "phone"]
+        fields = ["display_name", "about", "date_of_birth", "gender", "phone", "time_zone"]
+        labels = {"time_zone": "Time zone"}
+        help_texts = {
+            "time_zone": "Lessons of paced courses open at midnight in this time zone.",
+        }
         widgets = {
             "about": forms.Textarea(attrs={"rows": 5}),
             "date_of_birth": forms.DateInput(
@@ -172,6 +218,7 @@ class ProfileForm(forms.ModelForm):
         "date_of_birth",
         "gender",
         "phone",
+        "time_zone",
         "avatar_upload",
         "remove_avatar",
     ]
@@ -182,6 +229,10 @@ class ProfileForm(forms.ModelForm):
         self.fields["last_name"].initial = self.instance.user.last_name
         if not self.instance.avatar:
             del self.fields["remove_avatar"]
+        # A select of names; the model's validator accepts any zone this machine knows.
+        self.fields["time_zone"].widget = forms.Select(
+            choices=time_zone_choices(self.instance.time_zone)
+        )
 
     def clean_avatar_upload(self):
         return processed_avatar(self.cleaned_data.get("avatar_upload"))

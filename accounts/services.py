@@ -15,7 +15,9 @@ def update_profile(*, profile: Profile, avatar=None, remove_avatar: bool = False
     """Save the profile and its user's names; swap or drop the avatar file."""
     with transaction.atomic():
         profile.user.save(update_fields=["first_name", "last_name"])
-        profile.save(update_fields=["display_name", "about", "date_of_birth", "gender", "phone"])
+        profile.save(
+            update_fields=["display_name", "about", "date_of_birth", "gender", "phone", "time_zone"]
+        )
         if avatar is not None or remove_avatar:
             change_avatar(profile=profile, avatar=avatar)
 

@@ -17,6 +17,7 @@ from catalog import admin_quizzes  # noqa: F401 (registers the quiz editor)
 from catalog.admin_builder import CurriculumBuilderMixin
 from catalog.admin_course_tools import CourseToolsMixin
 from catalog.admin_mixins import AuthoredByMixin, MoveViewMixin, duration_column, move_buttons
+from catalog.admin_pacing import PacingMixin
 from catalog.admin_uploads import BulkUploadMixin
 from catalog.forms import CourseAdminForm, LessonAdminForm, LessonFormSet, PrivateFileInput
 from catalog.markdown import render_markdown
@@ -74,7 +75,12 @@ class UploadProgressMedia:
 
 @admin.register(Course)
 class CourseAdmin(
-    CurriculumBuilderMixin, BulkUploadMixin, CourseToolsMixin, AuthoredByMixin, admin.ModelAdmin
+    CurriculumBuilderMixin,
+    BulkUploadMixin,
+    CourseToolsMixin,
+    PacingMixin,
+    AuthoredByMixin,
+    admin.ModelAdmin,
 ):
     form = CourseAdminForm
     # Sections and lessons are edited in the curriculum builder below the course's form

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from catalog.access import get_lesson_in_course, get_visible_course
 from catalog.models import Course, Lesson, Section
+from learning import pacing
 from learning.models import Certificate, Enrollment, LessonProgress
 from learning.pacing import Lock
 
@@ -90,18 +91,35 @@ class WatchRefused(PermissionDenied):
 
 
 @dataclass
-class Player:
-    """What the player shows for one lesson: the course, its published curriculum, the
-    lesson, and the viewer's progress in the course (when it is recorded)."""
+class Outline:
+    """A course's published curriculum as one viewer sees it: what is done, what is closed."""
 
     course: Course
     sections: list[Section]
-    lessons: list[Lesson]  # published, in curriculum order
-    current: Lesson
-    learning: bool  # the viewer's progress counts (enrolled, published lesson)
-    progress: LessonProgress | None  # the current lesson's ("watched" deferred)
+    lessons: list[Lesson]  # published, in curriculum order; each with ``lock`` (or None)
     completed_ids: set[int]  # completed published lessons
     locks: dict[int, Lock] = field(default_factory=dict)  # closed lessons (learning.pacing)
+
+    def first_open(self, *, not_completed: bool = False) -> Lesson | None:
+        return next(
+            (
+                item
+                for item in self.lessons
+                if item.pk not in self.locks
+                and not (not_completed and item.pk in self.completed_ids)
+            ),
+            None,
+        )
+
+
+@dataclass
+class Player(Outline):
+    """What the player shows for one lesson: the outline, the lesson, and the viewer's
+    progress in it (when it is recorded)."""
+
+    current: Lesson | None = None
+    learning: bool = False  # the viewer's progress counts (enrolled, published lesson)
+    progress: LessonProgress | None = None  # the current lesson's ("watched" deferred)
 
     def _index(self) -> int | None:
         return next((i for i, item in enumerate(self.lessons) if item.pk == self.current.pk), None)
@@ -119,19 +137,81 @@ class Player:
         )
 
 
+def load_course(user, course_slug: str, **annotations) -> Course:
+    """The course at ``course_slug`` if visible to ``user`` (else 404), with "enrolled?"
+    and what pacing needs of the viewer, in one query."""
+    return get_visible_course(
+        user,
+        course_slug,
+        viewer_enrolled=enrolled_in(user),
+        **pacing.viewer_annotations(user),
+        **annotations,
+    )
+
+
+def _curriculum(user, course: Course, *, paced: bool) -> tuple[list[Section], list[Lesson]]:
+    """Sections and their published lessons (two queries), each lesson with its video's
+    HLS rendition set (the video app's Transcode, reached by name: learning imports
+    nothing of it, so the player's sources cost no query) and, where locks apply,
+    ``unlocked`` (has the viewer a LessonUnlock for it?)."""
+    lessons = Lesson.objects.select_related(PLAYER_RELATED)
+    if paced:
+        lessons = lessons.annotate(unlocked=pacing.unlocked_annotation(user))
+    sections = list(course.curriculum(lessons))
+    return sections, [item for section in sections for item in section.published_lessons]
+
+
+def _locks(user, course: Course, lessons: list[Lesson], completed_ids: set[int]) -> dict:
+    """The closed lessons (``_curriculum(paced=True)`` loaded them), each lesson given
+    its ``lock`` for the templates."""
+    locks = pacing.locks_for(
+        pacing=course.pacing,
+        lessons=lessons,
+        completed_ids=completed_ids,
+        unlocked_ids=[item.pk for item in lessons if getattr(item, "unlocked", False)],
+        enrolled_at=course.viewer_enrolled_at,
+        tz=pacing.zone(course.viewer_time_zone),
+    )
+    for item in lessons:
+        item.lock = locks.get(item.pk)
+    return locks
+
+
+def _completed(rows, lessons: list[Lesson]) -> set[int]:
+    published_ids = {item.pk for item in lessons}
+    return {row.lesson_id for row in rows if row.completed_at and row.lesson_id in published_ids}
+
+
+def progress_rows(user, course: Course):
+    return LessonProgress.objects.filter(user=user, lesson__section__course=course).defer("watched")
+
+
+def get_outline(user, course: Course) -> Outline:
+    """``course`` (from ``load_course``) as ``user`` learns it: sections, lessons, what is
+    done and what is closed. Three queries (sections, lessons, progress rows); two when
+    ``user`` is not enrolled (nothing done, nothing closed)."""
+    enrolled = bool(course.viewer_enrolled)
+    paced = pacing.applies(user, course, enrolled=enrolled)
+    sections, lessons = _curriculum(user, course, paced=paced)
+    completed = _completed(progress_rows(user, course), lessons) if enrolled else set()
+    locks = _locks(user, course, lessons, completed) if paced else {}
+    return Outline(
+        course=course, sections=sections, lessons=lessons, completed_ids=completed, locks=locks
+    )
+
+
 def get_player(user, course_slug: str, lesson_pk: int) -> Player:
-    """The player for ``lesson_pk`` in the course at ``course_slug``: five queries (course
-    with "enrolled?", sections, lessons, the viewer's progress rows in the course).
+    """The player for ``lesson_pk`` in the course at ``course_slug``: four queries
+    (course with "enrolled?" and the viewer's enrolment date and time zone, sections,
+    lessons — with "unlocked?" in a paced course —, the viewer's progress rows in the
+    course). ``player.locks`` says which lessons are closed to the viewer.
 
     404 if the course is not visible to ``user`` or the lesson is not in it; WatchRefused
     if ``user`` may not watch it (not enrolled, and no free preview).
     """
-    course = get_visible_course(user, course_slug, viewer_enrolled=enrolled_in(user))
-    # Each lesson comes with its video's HLS rendition set (the video app's Transcode,
-    # reached by name: learning imports nothing of it), so the player's sources cost
-    # no query (streaming.player_sources).
-    sections = list(course.curriculum(Lesson.objects.select_related(PLAYER_RELATED)))
-    ordered = [item for section in sections for item in section.published_lessons]
+    course = load_course(user, course_slug)
+    paced = pacing.applies(user, course, enrolled=bool(course.viewer_enrolled))
+    sections, ordered = _curriculum(user, course, paced=paced)
     current = next((item for item in ordered if item.pk == lesson_pk), None)
     if current is None:  # unpublished: only its instructor and staff may open it
         current = get_lesson_in_course(course, lesson_pk, related=[PLAYER_RELATED])
@@ -140,34 +220,32 @@ def get_player(user, course_slug: str, lesson_pk: int) -> Player:
         raise WatchRefused("Enrol in the course to watch its lessons.", course=course)
     learning = can_learn(user, current, enrolled=course.viewer_enrolled)
     # Every progress row of this course at once: the current lesson's and the ticks.
-    rows = (
-        LessonProgress.objects.filter(user=user, lesson__section__course=course).defer("watched")
-        if learning
-        else []
-    )
-    published_ids = {item.pk for item in ordered}
+    rows = list(progress_rows(user, course)) if learning else []
+    completed = _completed(rows, ordered)
     return Player(
         course=course,
         sections=sections,
         lessons=ordered,
+        completed_ids=completed,
+        locks=_locks(user, course, ordered, completed) if paced else {},
         current=current,
         learning=learning,
         progress=next((row for row in rows if row.lesson_id == current.pk), None),
-        completed_ids={
-            row.lesson_id for row in rows if row.completed_at and row.lesson_id in published_ids
-        },
     )
 
 
 def get_learnable_lesson(user, lesson_pk: int) -> Lesson:
     """A lesson whose progress ``user`` may save, with its course and "enrolled?", in one
-    query. 404 if its course is not visible to ``user`` (a draft of someone else's);
-    PermissionDenied if it is, but ``user`` does not learn the lesson."""
+    query (two in a paced course). 404 if its course is not visible to ``user`` (a draft
+    of someone else's); PermissionDenied if it is, but ``user`` does not learn the lesson;
+    ``LessonLocked`` (a PermissionDenied saying why) if the lesson is not open to them
+    yet (learning.pacing)."""
     current = get_object_or_404(lessons_with_enrollment(user), pk=lesson_pk)
     if not current.section.course.is_visible_to(user):
         raise Http404("No such lesson.")
     if not can_learn(user, current, enrolled=current.enrolled):
         raise PermissionDenied("Enrol in the course to save progress in its lessons.")
+    pacing.refuse_if_locked(user, current)  # no query unless the course is paced
     return current
 
 

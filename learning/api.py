@@ -18,7 +18,14 @@ from ninja import Field, Query, Router, Schema, Status
 from catalog.access import get_visible_course
 from catalog.api import CourseOut, course_summary
 from learning import services, streaming
-from learning.access import get_certificate, get_learnable_lesson, get_player
+from learning.access import (
+    Outline,
+    get_certificate,
+    get_learnable_lesson,
+    get_outline,
+    get_player,
+    load_course,
+)
 from learning.models import (
     Certificate,
     Enrollment,
@@ -26,6 +33,7 @@ from learning.models import (
     continue_lesson_subquery,
     percent,
 )
+from learning.pacing import LessonLocked, Lock
 from learning.player import player_media
 from lms.lib.api import (
     ApiError,
@@ -127,6 +135,57 @@ class LessonDetailOut(Schema):
         description="The lesson's WebVTT caption files, one per language (empty without "
         "video); their URLs are signed like stream_url and expire with it."
     )
+
+
+class LockedProblem(Problem):
+    """A 403; for a lesson of a paced course that is not open to you yet, with why
+    (``detail``) and when or after what."""
+
+    locked: bool | None = Field(None, description="True: the lesson is not open to you yet.")
+    opens_at: datetime | None = Field(
+        None, description="When it opens (drip pacing: midnight in your time zone)."
+    )
+    after_lesson_id: int | None = Field(
+        None, description="Sequential pacing: the lesson to complete first."
+    )
+
+
+class OutlineLessonOut(Schema):
+    id: int
+    title: str
+    kind: str = Field(description="video, article or quiz.")
+    duration: int = Field(description="Seconds.")
+    is_free_preview: bool
+    completed: bool
+    locked: bool = Field(description="Not open to you yet (paced courses): see lock_reason.")
+    lock_reason: str | None = Field(description="Why, as a sentence to show; null when open.")
+    opens_at: datetime | None = Field(
+        description="When it opens (drip pacing: midnight in your time zone)."
+    )
+    after_lesson_id: int | None = Field(
+        description="Sequential pacing: the lesson to complete first."
+    )
+
+
+class OutlineSectionOut(Schema):
+    id: int
+    title: str
+    lessons: list[OutlineLessonOut]
+
+
+class CourseOutlineOut(Schema):
+    course: CourseRef
+    pacing: str = Field(
+        description="free (any order), sequential (a lesson opens when the one before is "
+        "complete) or drip (each section opens some days after enrolment)."
+    )
+    progress_recorded: bool = Field(
+        description="You are enrolled: completion and locks are yours. False for the "
+        "course's instructor and staff, for whom every lesson is open."
+    )
+    completed_lessons: int
+    total_lessons: int
+    sections: list[OutlineSectionOut]
 
 
 class ProgressIn(Input):
@@ -282,6 +341,32 @@ def _certificate(request, certificate: Certificate) -> dict:
     }
 
 
+def lock_members(lock: Lock) -> dict:
+    """A locked lesson's problem members (``LockedProblem``): lms/api.py's handler of
+    ``LessonLocked`` adds them to the 403."""
+    return {
+        "locked": True,
+        "opens_at": lock.opens_at,
+        "after_lesson_id": lock.after.pk if lock.after is not None else None,
+    }
+
+
+def _outline_lesson(lesson, *, outline: Outline) -> dict:
+    lock = outline.locks.get(lesson.pk)
+    return {
+        "id": lesson.pk,
+        "title": lesson.title,
+        "kind": lesson.kind,
+        "duration": lesson.duration,
+        "is_free_preview": lesson.is_free_preview,
+        "completed": lesson.pk in outline.completed_ids,
+        "locked": lock is not None,
+        "lock_reason": lock.reason if lock else None,
+        "opens_at": lock.opens_at if lock else None,
+        "after_lesson_id": lock.after.pk if lock and lock.after is not None else None,
+    }
+
+
 UNAUTHORIZED = {401: Problem}
 # Routes with an integer id in the path also answer 422 for an id that is not a number.
 
@@ -328,15 +413,59 @@ def list_my_courses(request, query: Query[PageQuery]):
 
 # --- Lessons and progress ---------------------------------------------------------------
 @router.get(
+    "/courses/{slug}/outline",
+    response={200: CourseOutlineOut, **UNAUTHORIZED, 403: Problem, 404: Problem},
+    operation_id="get_course_outline",
+)
+def get_course_outline(request, slug: str):
+    """The course's published sections and lessons as you learn them: what you completed
+    and, in a paced course, what is not open to you yet (why, and when or after which
+    lesson). For enrolled students, the course's instructor and staff; 403 for others."""
+    course = load_course(request.user, slug)
+    editor = course.is_editable_by(request.user)
+    if not (course.viewer_enrolled or editor):
+        raise ApiError(403, "Enrol in the course to follow its lessons.")
+    outline = get_outline(request.user, course)
+    return {
+        "course": {"slug": course.slug, "title": course.title},
+        "pacing": course.pacing,
+        "progress_recorded": bool(course.viewer_enrolled) and course.is_published,
+        "completed_lessons": len(outline.completed_ids),
+        "total_lessons": len(outline.lessons),
+        "sections": [
+            {
+                "id": section.pk,
+                "title": section.title,
+                "lessons": [
+                    _outline_lesson(lesson, outline=outline) for lesson in section.published_lessons
+                ],
+            }
+            for section in outline.sections
+        ],
+    }
+
+
+@router.get(
     "/courses/{slug}/lessons/{lesson_id}",
-    response={200: LessonDetailOut, **UNAUTHORIZED, 403: Problem, 404: Problem, 422: Problem},
+    response={
+        200: LessonDetailOut,
+        **UNAUTHORIZED,
+        403: LockedProblem,
+        404: Problem,
+        422: Problem,
+    },
     operation_id="get_lesson",
     auth=optional_token_auth,
 )
 def get_lesson(request, slug: str, lesson_id: int):
     """A lesson to watch: free previews for anyone; other lessons for enrolled students,
-    the course's instructor and staff (403 for others, 404 if the course is not visible)."""
+    the course's instructor and staff (403 for others, 404 if the course is not visible).
+    A lesson of a paced course that is not open to you yet is a 403 saying why, with
+    ``locked``, ``opens_at`` and ``after_lesson_id`` (see GET /courses/{slug}/outline)."""
     player = get_player(request.user, slug, lesson_id)
+    lock = player.locks.get(player.current.pk)
+    if lock is not None:
+        raise LessonLocked(lock)
     lesson, progress = player.current, player.progress
     query = _media_query(request, lesson) if lesson.video else ""
     urls = _video_urls(request, lesson, query=query)
@@ -369,7 +498,7 @@ def get_lesson(request, slug: str, lesson_id: int):
 
 @router.post(
     "/lessons/{lesson_id}/progress",
-    response={200: ProgressOut, **UNAUTHORIZED, 403: Problem, 404: Problem, 422: Problem},
+    response={200: ProgressOut, **UNAUTHORIZED, 403: LockedProblem, 404: Problem, 422: Problem},
     operation_id="report_progress",
 )
 def report_progress(request, lesson_id: int, payload: ProgressIn):
@@ -422,7 +551,13 @@ def _set_completed(request, lesson_id: int, *, completed: bool) -> dict:
 
 @router.put(
     "/lessons/{lesson_id}/completion",
-    response={200: CompletionOut, **UNAUTHORIZED, 403: Problem, 404: Problem, 422: Problem},
+    response={
+        200: CompletionOut,
+        **UNAUTHORIZED,
+        403: LockedProblem,
+        404: Problem,
+        422: Problem,
+    },
     operation_id="complete_lesson",
 )
 def complete_lesson(request, lesson_id: int):
@@ -432,7 +567,13 @@ def complete_lesson(request, lesson_id: int):
 
 @router.delete(
     "/lessons/{lesson_id}/completion",
-    response={200: CompletionOut, **UNAUTHORIZED, 403: Problem, 404: Problem, 422: Problem},
+    response={
+        200: CompletionOut,
+        **UNAUTHORIZED,
+        403: LockedProblem,
+        404: Problem,
+        422: Problem,
+    },
     operation_id="uncomplete_lesson",
 )
 def uncomplete_lesson(request, lesson_id: int):

@@ -5,7 +5,12 @@ from django.db.models.signals import pre_delete
 class LearningConfig(AppConfig):
     name = "learning"
     verbose_name = "Learning"
-    role_permissions = {"Staff": "__all__"}
+    # Instructors open paced lessons early for their own courses' students (learning.admin
+    # scopes the rows); see accounts.permissions.
+    role_permissions = {
+        "Instructors": ["add_lessonunlock", "view_lessonunlock", "delete_lessonunlock"],
+        "Staff": "__all__",
+    }
 
     def ready(self):
         from django.contrib.auth import get_user_model

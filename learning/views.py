@@ -5,20 +5,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.access import get_lesson_in_course, get_visible_course
 from catalog.markdown import render_markdown
-from learning import services, streaming
+from learning import pacing, services, streaming
 from learning.access import (
     PLAYER_RELATED,
     WatchRefused,
     can_watch,
-    enrolled_in,
     get_certificate,
     get_learnable_lesson,
+    get_outline,
     get_player,
     lessons_with_enrollment,
+    load_course,
 )
 from learning.certificates import pdf_of
 from learning.lesson_kinds import body_context, video_sources
@@ -86,16 +88,17 @@ def my_learning(request):
 @login_required
 @require_safe
 def continue_course(request, course_slug: str):
-    """Back to the lesson last worked on, else the first lesson.
+    """Back to the lesson last worked on, else the first lesson; in a paced course, never
+    to a lesson that is not open yet (then the first open lesson not done, else the first
+    open one; when none is open, the course page says when the first opens).
 
     Only for those who learn the course or edit it: anyone else has nothing to continue
     and goes back to the course page (which offers enrolment and any free previews),
     even when the first lesson is a free preview.
     """
-    course = get_visible_course(
+    course = load_course(
         request.user,
         course_slug,
-        viewer_enrolled=enrolled_in(request.user),
         continue_lesson_id=continue_lesson_subquery(user=request.user.pk, course_ref="pk"),
     )
     if not (course.viewer_enrolled or course.is_editable_by(request.user)):
@@ -105,6 +108,15 @@ def continue_course(request, course_slug: str):
     if lesson_pk is None:
         messages.info(request, "This course has no lessons yet.")
         return redirect(course)
+    if pacing.applies(request.user, course, enrolled=course.viewer_enrolled):
+        outline = get_outline(request.user, course)
+        if lesson_pk in outline.locks:
+            target = outline.first_open(not_completed=True) or outline.first_open()
+            if target is None:
+                first = outline.lessons[0]
+                messages.info(request, f"“{first.title}”: {outline.locks[first.pk].reason}")
+                return redirect(course)
+            lesson_pk = target.pk
     return redirect("learning:lesson", course_slug=course.slug, lesson_pk=lesson_pk)
 
 
@@ -163,6 +175,8 @@ def lesson(request, course_slug: str, lesson_pk: int):
         "next": player.next,
         **body_context(request, player),
     }
+    if current.pk in player.locks:  # where the student can go on instead
+        context["resume"] = player.first_open(not_completed=True)
     return render(request, "learning/lesson.html", context)
 
 
@@ -210,10 +224,34 @@ def toggle_complete(request, lesson_pk: int):
             user=request.user,
             oob=True,
         )
-        return render(request, "learning/lesson.html#lesson-status", context)
+        response = render(request, "learning/lesson.html#lesson-status", context)
+        return with_next_lesson_entry(request, response, current)
     if result.course_completed_now:
         messages.success(request, f"Congratulations, you completed “{course}”!")
     return redirect("learning:lesson", course_slug=course.slug, lesson_pk=current.pk)
+
+
+def with_next_lesson_entry(request, response, lesson):
+    """In a sequential course, completing ``lesson`` (or undoing it) opens (or closes)
+    the next one: its sidebar entry joins ``response`` as an out-of-band swap. Two
+    queries, for sequential courses only."""
+    course = lesson.section.course
+    if course.pacing != course.Pacing.SEQUENTIAL:
+        return response
+    item = pacing.next_lesson(request.user, lesson)
+    if item is None:
+        return response
+    item.lock = pacing.lock_of(request.user, item)
+    context = {
+        "item": item,
+        "course": course,
+        "lesson": lesson,
+        "completed_ids": {item.pk} if item.done else set(),
+        "oob": True,
+    }
+    entry = render_to_string("learning/lesson.html#player-lesson", context, request=request)
+    response.content += entry.encode()
+    return response
 
 
 # --- Free previews and video bytes ------------------------------------------------------
@@ -228,6 +266,8 @@ def preview(request, course_slug: str, lesson_pk: int):
         raise Http404("No such lesson.")
     if not can_watch(request.user, current):
         raise PermissionDenied("Enrol in the course to watch this lesson.")
+    if pacing.lock_of(request.user, current) is not None:  # enrolled: the player explains
+        return redirect("learning:lesson", course_slug=course.slug, lesson_pk=current.pk)
     sources = {"article_html": render_markdown(current.body)} if article else {}
     return render(
         request,
@@ -245,7 +285,8 @@ def stream(request, lesson_pk: int):
     """The video bytes, for a viewer with a valid signed URL and the right to watch.
 
     The signature is checked first (a forged or expired link costs no lesson query);
-    the lesson and "enrolled?" then come in one query.
+    the lesson and "enrolled?" then come in one query (and its lock, in a paced course,
+    in another).
     """
     viewer = streaming.viewer(request, lesson_pk=lesson_pk)
     if viewer is None:
@@ -255,6 +296,8 @@ def stream(request, lesson_pk: int):
         raise Http404("This lesson has no video.")
     if not can_watch(viewer, current, enrolled=current.enrolled):
         raise PermissionDenied("Enrol in the course to watch this lesson.")
+    # Checked at every request: a link made before the lesson closed opens nothing.
+    pacing.refuse_if_locked(viewer, current)  # no query unless the course is paced
     return streaming.video_response(request, current.video)
 
 

@@ -14,8 +14,10 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 
 from accounts.api import router as accounts_router
 from catalog.api import router as catalog_router
+from learning.api import lock_members
 from learning.api import router as learning_router
 from learning.api_quizzes import router as quizzes_router
+from learning.pacing import LessonLocked
 from lms.lib.api import PROBLEM_CONTENT_TYPE, ApiError, Problem, field_errors, problem
 from lms.views import RETRY_AFTER_SECONDS, database_unreachable
 from payments.api import router as payments_router
@@ -112,6 +114,12 @@ def _unauthenticated(request, exc):
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
     return problem(403, str(exc) or "You may not do that.")
+
+
+@api.exception_handler(LessonLocked)
+def _locked(request, exc: LessonLocked):
+    """A lesson of a paced course not open yet: why, and when or after which lesson."""
+    return problem(403, str(exc), extra=lock_members(exc.lock))
 
 
 @api.exception_handler(Http404)

@@ -15,10 +15,11 @@ Every answer hands the same token on, so the whole chain belongs to that viewer:
     poster.jpg    the poster frame, delivered like a segment
 
 Playlists and the key are answered only after the full check (a valid link, and a viewer
-who may watch the lesson — enrolled, free preview, its instructor, staff — and the run
-is the lesson's current, ready one) and are never cached (``no-store``: they embed the
-viewer's signature, and the key is the secret). Segments and the poster get a cheaper
-check (see ``segment_response``).
+who may watch the lesson — enrolled, free preview, its instructor, staff —, the lesson
+open to them in a paced course, and the run is the lesson's current, ready one) and are
+never cached (``no-store``: they embed the viewer's signature, and the key is the
+secret). Segments and the poster get a cheaper check (see ``segment_response``), except
+in a paced course.
 """
 
 import re
@@ -28,8 +29,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 
+from catalog.models import Course
 from learning import streaming
 from learning.access import can_watch, lessons_with_enrollment
+from learning.pacing import refuse_if_locked
 from video.models import Transcode, run_prefix
 from video.services import storage
 
@@ -65,16 +68,23 @@ def watchable_transcode(request, *, lesson_pk: int, run: str) -> Transcode:
         raise Http404("No such lesson.")
     if not can_watch(viewer, lesson, enrolled=lesson.enrolled):
         raise PermissionDenied("Enrol in the course to watch this lesson.")
+    # A lesson of a paced course that is not open to this viewer yet (one more query,
+    # for paced courses only), checked now: a link made before it closed opens nothing.
+    refuse_if_locked(viewer, lesson)
     transcode = getattr(lesson, "transcode", None)
     if transcode is None or transcode.run != run or not transcode.is_ready:
         raise Http404(NOT_CURRENT)
     return transcode
 
 
-def is_current_run(lesson_pk: int, run: str) -> bool:
-    return Transcode.objects.filter(
-        lesson_id=lesson_pk, run=run, status=Transcode.Status.READY
-    ).exists()
+def current_run_pacing(lesson_pk: int, run: str) -> str | None:
+    """The pacing of the lesson's course if ``run`` is its current, ready run, else None
+    (one query)."""
+    return (
+        Transcode.objects.filter(lesson_id=lesson_pk, run=run, status=Transcode.Status.READY)
+        .values_list("lesson__section__course__pacing", flat=True)
+        .first()
+    )
 
 
 # --- Playlists --------------------------------------------------------------------------
@@ -154,7 +164,8 @@ def segment_response(request, *, lesson_pk: int, run: str, name: str) -> HttpRes
     key, which only ``watchable_transcode``'s full check hands out. The link must still
     be valid, unexpired and this viewer's (``signed_for_session``: no user query), and
     the run the current ready one (one query) — so a copied or old playlist gets
-    nothing.
+    nothing. In a paced course a lesson may close to a viewer (learning.pacing), so
+    there a segment gets the full check, lock included.
     """
     if not SEGMENT_NAME.fullmatch(name):
         raise Http404("No such segment.")
@@ -173,8 +184,11 @@ def poster_response(request, *, lesson_pk: int, run: str) -> HttpResponse:
 def _run_file_response(request, *, lesson_pk, run, name, content_type) -> HttpResponse:
     if not streaming.signed_for_session(request, lesson_pk=lesson_pk):
         raise PermissionDenied(LINK_REFUSED)
-    if not is_current_run(lesson_pk, run):
+    pacing = current_run_pacing(lesson_pk, run)
+    if pacing is None:
         raise Http404(NOT_CURRENT)
+    if pacing != Course.Pacing.FREE:  # lessons may close: the full check, lock included
+        watchable_transcode(request, lesson_pk=lesson_pk, run=run)
     stored = run_prefix(lesson_pk, run) + name
     try:
         return streaming.stored_file_response(request, storage(), stored, content_type=content_type)

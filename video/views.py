@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from learning import streaming
 from learning.access import can_watch, enrolled_in
+from learning.pacing import refuse_if_locked
 from video import delivery
 from video.models import Caption
 
@@ -35,6 +36,7 @@ def caption(request, lesson_pk: int, language: str):
     )
     if not can_watch(viewer, found.lesson, enrolled=found.enrolled):
         raise PermissionDenied("Enrol in the course to watch this lesson.")
+    refuse_if_locked(viewer, found.lesson)  # paced courses only: one more query
     try:
         with found.file.storage.open(found.file.name, "rb") as handle:
             content = handle.read()

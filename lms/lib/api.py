@@ -55,7 +55,9 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def problem(status: int, detail: str, *, errors=None, headers=None) -> JsonResponse:
+def problem(status: int, detail: str, *, errors=None, headers=None, extra=None) -> JsonResponse:
+    """``extra``: the problem type's own members (RFC 9457's extensions), e.g. a locked
+    lesson's ``opens_at``."""
     body = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -64,6 +66,7 @@ def problem(status: int, detail: str, *, errors=None, headers=None) -> JsonRespo
     }
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     response = JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
     for name, value in (headers or {}).items():
         response[name] = value

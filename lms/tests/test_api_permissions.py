@@ -51,6 +51,12 @@ ROWS = {
         (403, 200, 403, 200, 403, 200),  # as the web: "enrol to watch", even anonymous
     ),
     "get_lesson:preview": ("GET", "/courses/{course}/lessons/{preview}", None, ALL),
+    "get_course_outline": (
+        "GET",
+        "/courses/{course}/outline",
+        None,
+        (401, 200, 403, 200, 403, 200),  # who may follow the lessons: as get_lesson
+    ),
     "report_progress": (
         "POST",
         "/lessons/{lesson}/progress",
