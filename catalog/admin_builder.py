@@ -416,7 +416,10 @@ class CurriculumBuilderMixin:
     def _do_preview(self, request, course) -> Outcome:
         lesson = self._lesson(request, course)
         free = self._flag(request, "free_preview")
-        builder.set_free_preview(lesson=lesson, free_preview=free)
+        try:
+            builder.set_free_preview(lesson=lesson, free_preview=free)
+        except ValidationError as error:
+            raise BadInput(error, focus=f"lesson-{lesson.pk}-preview", lesson=lesson) from None
         text = (
             f"“{lesson}” is a free preview: anyone may watch it."
             if free

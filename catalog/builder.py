@@ -223,6 +223,9 @@ def set_lesson_published(*, lesson: Lesson, published: bool) -> Lesson:
 
 
 def set_free_preview(*, lesson: Lesson, free_preview: bool) -> Lesson:
+    """A quiz is never a free preview: its questions are for enrolled students."""
+    if free_preview and lesson.kind == Lesson.Kind.QUIZ:
+        raise ValidationError("A quiz can't be a free preview: its questions are for students.")
     lesson.is_free_preview = free_preview
     lesson.save(update_fields=["is_free_preview", "updated_at"])
     return lesson

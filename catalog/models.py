@@ -639,6 +639,16 @@ class Lesson(FilesFollowRows, CoursePart):
             kwargs["update_fields"] = {*fields, "duration"}
         super().save(*args, **kwargs)
 
+    def clean(self):
+        super().clean()
+        if self.kind == self.Kind.QUIZ and self.is_free_preview:
+            raise ValidationError(
+                {
+                    "is_free_preview": "A quiz can't be a free preview: its questions are for "
+                    "enrolled students."
+                }
+            )
+
     @property
     def reading_minutes(self) -> int:
         """An article's reading time in minutes, as "N min read" shows it."""

@@ -154,7 +154,9 @@ def _curriculum(user, course: Course, *, paced: bool) -> tuple[list[Section], li
     HLS rendition set (the video app's Transcode, reached by name: learning imports
     nothing of it, so the player's sources cost no query) and, where locks apply,
     ``unlocked`` (has the viewer a LessonUnlock for it?)."""
-    lessons = Lesson.objects.select_related(PLAYER_RELATED)
+    # An article's text (up to 100,000 characters) is read only for the lesson shown
+    # (one query then), not for every lesson of the sidebar.
+    lessons = Lesson.objects.select_related(PLAYER_RELATED).defer("body")
     if paced:
         lessons = lessons.annotate(unlocked=pacing.unlocked_annotation(user))
     sections = list(course.curriculum(lessons))

@@ -452,3 +452,23 @@ def test_the_builder_costs_the_same_with_every_kind(
     assert fragment.count("data-lesson=") == sections * per_kind * 3
     assert fragment.count("2 questions") == sections * per_kind
     assert fragment.count("3 min read") == sections * per_kind
+
+
+def test_a_quiz_cannot_be_a_free_preview(client, instructor, course):
+    """Its questions are for enrolled students: the builder offers no button and refuses a
+    forged one; the lesson's admin page refuses the tick."""
+    quiz = make_quiz(basics(course), title="Check", published=True)
+    client.force_login(instructor)
+    page = client.get(url(course)).content.decode()
+    assert f'id="lesson-{quiz.pk}-preview"' not in page
+    response = client.post(url(course, "preview"), {"lesson": quiz.pk, "free_preview": "1"}, **HTMX)
+    assert response.status_code == 400
+    assert "A quiz can&#x27;t be a free preview" in response.content.decode()
+    response = client.post(
+        reverse("admin:catalog_lesson_change", args=[quiz.pk]),
+        admin_data(quiz, is_free_preview="on"),
+    )
+    assert response.status_code == 200  # the form again, with the message
+    assert "A quiz can&#x27;t be a free preview" in response.content.decode()
+    quiz.refresh_from_db()
+    assert not quiz.is_free_preview
