@@ -237,6 +237,10 @@ class CertificateOut(Schema):
     issued_at: datetime
     revoked_at: datetime | None
     revoked_reason: str
+    quiz_score: float | None = Field(
+        description="The best score (percent) on the course's final quiz, when the course "
+        "prints it on its certificates; else null."
+    )
     course_slug: str | None = Field(description="While the course is published.")
     verify_url: str = Field(description="The public verification page.")
 
@@ -336,6 +340,7 @@ def _certificate(request, certificate: Certificate) -> dict:
         "issued_at": certificate.issued_at,
         "revoked_at": certificate.revoked_at,
         "revoked_reason": certificate.revoked_reason,
+        "quiz_score": None if certificate.quiz_score is None else float(certificate.quiz_score),
         "course_slug": course.slug if course is not None and course.is_published else None,
         "verify_url": request.build_absolute_uri(certificate.get_absolute_url()),
     }

@@ -21,6 +21,7 @@ from learning import quizzes
 from learning.access import get_learnable_lesson, get_player
 from learning.api import CourseProgressOut, _course_progress
 from learning.models import LessonProgress, QuizAttempt
+from learning.pacing import LessonLocked
 from lms.lib.api import ApiError, Input, Problem, token_auth
 
 router = Router(tags=["Quizzes"], auth=token_auth)
@@ -145,7 +146,7 @@ def _quiz_player(request, lesson_id: int):
         raise ApiError(404, "This lesson is not a quiz.")
     lock = player.locks.get(lesson_id)
     if lock is not None:
-        raise ApiError(403, lock.reason)
+        raise LessonLocked(lock)  # 403 with the reason, opens_at and the lesson to do first
     return player
 
 

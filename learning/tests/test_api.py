@@ -574,9 +574,12 @@ def test_public_verification_shows_what_the_page_shows(client, certificate, cour
         "issued_at": data["issued_at"],
         "revoked_at": None,
         "revoked_reason": "",
+        "quiz_score": None,  # the course does not print its final quiz's score
         "course_slug": course.slug,
         "verify_url": f"http://testserver/certificates/{certificate.code}/",
     }
+    Certificate.objects.filter(pk=certificate.pk).update(quiz_score=Decimal("83.33"))
+    assert ApiClient().get(url).json()["quiz_score"] == 83.33
     page = client.get(reverse("learning:verify_certificate", args=[certificate.code]))
     text = page.content.decode()
     for fact in ("Sam Student", course.title, data["instructor_name"], certificate.code):

@@ -349,7 +349,9 @@ def test_a_locked_quiz_shows_no_question_and_refuses_a_submission(
     assert response.status_code == 403 and "first." in response.content.decode()
     assert not student.quiz_attempts.exists()
     api = ApiClient(student)
-    assert api.get(f"/api/v1/lessons/{lesson.pk}/quiz").status_code == 403
+    got = api.get(f"/api/v1/lessons/{lesson.pk}/quiz")
+    assert got.status_code == 403 and got.json()["locked"] is True
+    assert "first." in got.json()["detail"]
     refused = api.post(f"/api/v1/lessons/{lesson.pk}/quiz/attempts", {"token": "x", "answers": {}})
     assert refused.status_code == 403 and refused.json()["locked"] is True
 
