@@ -89,3 +89,21 @@ def test_course_page_query_budget_with_every_kind(
     assert page.count("3 questions") == size
     with django_assert_max_num_queries(6):
         assert client.get(f"{COURSES}/{course.slug}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("pacing", "said"),
+    [
+        ("free", None),
+        ("sequential", "Lessons open in order"),
+        ("drip", "Sections open over time after you enrol"),
+    ],
+)
+def test_the_course_page_says_how_lessons_open(client, instructor, pacing, said):
+    from catalog.tests.factories import published_course
+
+    course = published_course(instructor=instructor, pacing=pacing)
+    page = client.get(course.get_absolute_url()).content.decode()
+    for text in ("Lessons open in order", "Sections open over time"):
+        assert (text in page) == (said is not None and said.startswith(text))
+    assert "with your final quiz score" not in page
