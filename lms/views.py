@@ -107,6 +107,7 @@ ROBOTS_DISALLOW = (
     "/accounts/",
     "/learn/",
     "/progress/",
+    "/quiz/",
     "/video/",
     "/certificates/",
     "/courses/*/enrol/",
