@@ -74,8 +74,10 @@ migrations-reversible: $(BIN)/.installed
 	$(BIN)/python scripts/check_migrations.py
 
 ## test: install the test tools, lint, then run the whole suite (browser tests included)
+## in parallel: a pytest-xdist worker per core, at most 4 (PYTEST_WORKERS=0: one process)
+PYTEST_WORKERS ?= auto
 test: lint migrations-reversible node_modules/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist worksteal $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles test-results node_modules

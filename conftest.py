@@ -28,6 +28,30 @@ CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+# --- One set of Redis databases per pytest-xdist worker ----------------------------------
+def pytest_configure(config):
+    """Under pytest-xdist (`pytest -n 2`) each worker process (gw0, gw1, ...) gets Redis
+    databases of its own, moved before anything connects: tests empty them (cache.clear()
+    is FLUSHDB, the video fixtures empty the queues), and one worker must not wipe what
+    another is in the middle of. The test database needs nothing here: pytest-django
+    names it per worker (test_lectern_gw0, ...), and SQLite's is in memory, per process."""
+    worker = getattr(config, "workerinput", None)
+    if worker is None:
+        return
+    from django.conf import settings
+
+    from lms.tests.workers import worker_redis_urls
+
+    moved = worker_redis_urls(
+        {"cache": settings.REDIS_URL, "queues": settings.RQ_URL}, worker=worker["workerid"]
+    )
+    if settings.REDIS_URL:
+        settings.REDIS_URL = settings.CACHES["default"]["LOCATION"] = moved["cache"]
+    settings.RQ_URL = moved["queues"]
+    for queue in settings.RQ_QUEUES.values():
+        queue["URL"] = moved["queues"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     """Fast password hashing, media in a temp folder, and a cache with no leftovers.

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from lms.tests.workers import database, worker_redis_urls
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DEBUG": "0",
@@ -234,3 +236,43 @@ def test_media_hosts_may_serve_video_images_and_hls_requests():
     result = manage("shell", "-c", code, env_overrides={"CSP_MEDIA_HOSTS": host})
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].split() == [host] * 3
+
+
+def test_each_xdist_worker_uses_redis_databases_of_its_own(request):
+    """Under `pytest -n 2` tests in two processes clear the cache and empty the queues at
+    once: each process's cache and queues are on databases the other never touches (the
+    root conftest.py moves them; a plain `pytest` keeps what the environment says)."""
+    import django_rq
+
+    worker = getattr(request.config, "workerinput", {"workerid": "gw0"})["workerid"]
+    cache_url = os.environ.get("REDIS_URL", "")
+    queue_url = os.environ.get("RQ_URL") or cache_url or "redis://127.0.0.1:6379/0"
+    expected = worker_redis_urls({"cache": cache_url, "queues": queue_url}, worker=worker)
+    for name in ("default", "video"):  # no connection is made: the pools only say where
+        pool = django_rq.get_connection(name).connection_pool
+        assert pool.connection_kwargs["db"] == database(expected["queues"])
+    if cache_url:
+        pool = cache._cache.get_client(write=True).connection_pool
+        assert pool.connection_kwargs["db"] == database(expected["cache"])
+
+
+@pytest.mark.parametrize(
+    "urls, worker, expected",
+    [
+        ({"cache": "redis://h:6379/0", "queues": "redis://h:6379/0"}, "gw0", (0, 0)),
+        ({"cache": "redis://h:6379/0", "queues": "redis://h:6379/0"}, "gw1", (1, 1)),
+        ({"cache": "redis://h:6379/0", "queues": "redis://h:6379/1"}, "gw1", (2, 3)),
+        ({"cache": "redis://h:6379/13", "queues": "redis://h:6379/13"}, "gw2", (15, 15)),
+        ({"cache": "", "queues": "redis://h:6379"}, "gw1", (None, 1)),
+    ],
+)
+def test_xdist_workers_move_every_redis_database_apart(urls, worker, expected):
+    moved = worker_redis_urls(urls, worker=worker)
+    assert tuple(database(url) if url else None for url in moved.values()) == expected
+    assert all(url.startswith("redis://h:6379/") for url in moved.values() if url)
+
+
+def test_too_many_xdist_workers_for_redis_say_so():
+    urls = {"cache": "redis://h:6379/13", "queues": "redis://h:6379/14"}
+    with pytest.raises(pytest.UsageError, match="would need Redis database 16"):
+        worker_redis_urls(urls, worker="gw1")
