@@ -160,6 +160,25 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     return response
 
 
+def sortable_columns(columns, *, sort: str, query: dict) -> list[dict]:
+    """Table headers that sort by their column: each one's link (the other direction when
+    it is the current sort) and its ``aria-sort``. ``columns``: objects with ``key``,
+    ``label`` and ``first`` ("" or "-", the direction a first click sorts in)."""
+    headers = []
+    for column in columns:
+        current = sort.removeprefix("-") == column.key
+        descending = sort.startswith("-")
+        next_sort = ("" if descending else "-") if current else column.first
+        headers.append(
+            {
+                "label": column.label,
+                "url": "?" + urlencode({**query, "sort": next_sort + column.key}),
+                "aria_sort": ("descending" if descending else "ascending") if current else "",
+            }
+        )
+    return headers
+
+
 @require_safe
 def course_students(request, course_id: int):
     """One course's students for its instructor and staff (the dashboard's scoping:
@@ -179,18 +198,7 @@ def course_students(request, course_id: int):
         )
     page = Paginator(rows, students.PAGE_SIZE).get_page(page_number(request.GET.get("page")))
     query = {"q": search} if search else {}
-    columns = []
-    for column in students.COLUMNS:
-        current = sort.removeprefix("-") == column.key
-        descending = sort.startswith("-")
-        next_sort = ("" if descending else "-") if current else column.first
-        columns.append(
-            {
-                "label": column.label,
-                "url": "?" + urlencode({**query, "sort": next_sort + column.key}),
-                "aria_sort": ("descending" if descending else "ascending") if current else "",
-            }
-        )
+    columns = sortable_columns(students.COLUMNS, sort=sort, query=query)
     keep = urlencode({**query, "sort": sort})
     return render(
         request,
@@ -244,18 +252,7 @@ def quiz_statistics(request, lesson_id: int):
     query = {"q": search} if search else {}
     if every_version:
         query["version"] = "all"
-    columns = []
-    for column in quiz_stats.COLUMNS:
-        current = sort.removeprefix("-") == column.key
-        descending = sort.startswith("-")
-        next_sort = ("" if descending else "-") if current else column.first
-        columns.append(
-            {
-                "label": column.label,
-                "url": "?" + urlencode({**query, "sort": next_sort + column.key}),
-                "aria_sort": ("descending" if descending else "ascending") if current else "",
-            }
-        )
+    columns = sortable_columns(quiz_stats.COLUMNS, sort=sort, query=query)
     keep = urlencode({**query, "sort": sort})
     return render(
         request,
