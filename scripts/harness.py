@@ -79,6 +79,9 @@ class Site:
             "BENCHMARK_ENDPOINTS": "1",
             "PRIVATE_MEDIA_ROOT": str(workdir / "private"),
             "MEDIA_ROOT": str(workdir / "media"),
+            # Its own collected static files: collectstatic rewrites hashed files in place,
+            # which would race anything reading the project's staticfiles/ meanwhile.
+            "STATIC_ROOT": str(workdir / "staticfiles"),
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             # DEBUG=0 refuses in-process tasks (lms/checks.py); emails queue in the
             # database, and no worker sends them (the email backend would drop them).

@@ -198,8 +198,7 @@ class ProductionNginx:
             ("listen 443 ssl http2;", f"listen 127.0.0.1:{self.port};"),
             ("listen 80;", f"listen 127.0.0.1:{plain_port};"),
             ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};"),
-            ("/srv/lectern/staticfiles/", f"{ROOT}/staticfiles/"),  # collectstatic's
-            ("/srv/lectern/", f"{workdir}/"),  # media/ and private/ (harness.Site's)
+            ("/srv/lectern/", f"{workdir}/"),  # staticfiles/, media/, private/ (harness.Site's)
         ):
             if old not in text:
                 sys.exit(f"deploy/nginx.conf no longer has {old!r}: update scripts/lighthouse.py")
