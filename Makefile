@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 WORKERS ?= 3
 
-.PHONY: run test lint serve setup clean migrations-reversible bench loadtest loadtest-short lighthouse vendor
+.PHONY: run test lint serve setup clean migrations-reversible bench loadtest loadtest-short loadtest-cluster lighthouse vendor
 
 # Create the virtualenv and install the runtime dependencies (again only when
 # requirements.txt changes).
@@ -105,3 +105,13 @@ loadtest: $(BIN)/.installed
 ## loadtest-short: the same in the short form the suite runs (about 40 s)
 loadtest-short: $(BIN)/.installed
 	$(BIN)/python scripts/loadtest.py --students 12 --seconds 15 --down 3
+
+## loadtest-cluster: two app servers behind nginx (deploy/nginx.conf) on one PostgreSQL,
+## Redis, S3 server (moto) and task worker, under 50 simulated students: upload on one,
+## play on the other, shared sessions, rate limits and page cache, one server killed
+## and restarted; writes docs/benchmarks/cluster.md (needs postgresql, redis-server,
+## nginx and requirements-dev.txt's moto)
+loadtest-cluster: $(BIN)/.installed-dev
+	command -v nginx >/dev/null && command -v redis-server >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq nginx-light redis-server)
+	$(BIN)/python scripts/loadtest_cluster.py --students 50 --seconds 180 --report

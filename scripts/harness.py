@@ -3,14 +3,17 @@
 ``Site`` serves Lectern the way production does (gunicorn, DEBUG=0, WhiteNoise) from a
 temporary folder; ``ThrowawayPostgres`` and ``ThrowawayRedis`` are private servers on
 their own ports that a fault test may stop and start without touching the machine's;
-``Localstripe`` is a fake Stripe for the payment tests. Everything listens on 127.0.0.1
-only (but localstripe, which cannot be told to).
+``Localstripe`` is a fake Stripe for the payment tests; ``MotoS3`` a real S3-compatible
+server (moto's server mode) and ``Balancer`` nginx with deploy/nginx.conf in front of
+several sites, for the cluster rehearsal. Everything listens on 127.0.0.1 only (but
+localstripe, which cannot be told to).
 """
 
 import contextlib
 import json
 import os
 import platform
+import pwd
 import shutil
 import signal
 import socket
@@ -62,12 +65,24 @@ def wait_for(check, *, seconds: float, what: str) -> None:
 
 
 class Site:
-    """Lectern under gunicorn on 127.0.0.1:port, its files and database in ``workdir``."""
+    """Lectern under gunicorn on 127.0.0.1:port, its files and database in ``workdir``.
 
-    def __init__(self, workdir: Path, *, port: int, workers: int, env: dict | None = None):
+    ``own_group``: gunicorn (master and workers) in a process group of its own, which
+    ``kill`` ends at once, as a host losing power would."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        port: int,
+        workers: int,
+        env: dict | None = None,
+        own_group: bool = False,
+    ):
         self.workdir = workdir
         self.port = port
         self.workers = workers
+        self.own_group = own_group
         self.base = f"http://127.0.0.1:{port}"
         self.server: subprocess.Popen | None = None
         self.env = {
@@ -144,6 +159,7 @@ class Site:
             env=self.env,
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
+            start_new_session=self.own_group,
         )
         wait_for(self._answers, seconds=30, what="gunicorn")
 
@@ -153,6 +169,31 @@ class Site:
         except OSError:
             return False
         return True
+
+    def healthy(self) -> bool:
+        """What a deploy script asks before it counts a server in: /healthz/ answers 200
+        (this process is up and reaches the database)."""
+        try:
+            with urllib.request.urlopen(self.base + "/healthz/", timeout=2) as answer:  # noqa: S310
+                return answer.status == 200
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL to gunicorn's master and workers together (``own_group`` only); returns
+        once none of them is left, so nothing of the old server can still answer."""
+        if not (self.own_group and self.server):
+            raise RuntimeError("kill() needs a site started with own_group=True")
+        os.killpg(self.server.pid, signal.SIGKILL)
+        self.server.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.server.pid, 0)  # any worker still in the group?
+            except ProcessLookupError:
+                return
+            time.sleep(0.01)
+        raise RuntimeError("gunicorn's workers outlived SIGKILL")
 
     def stop(self) -> None:
         if self.server and self.server.poll() is None:
@@ -342,6 +383,156 @@ class Localstripe:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+
+class MotoS3:
+    """moto's server mode (PyPI: moto[server]) on ``port``: a real S3 API over HTTP that
+    boto3 and django-storages talk to as to AWS, holding its objects in memory."""
+
+    CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    REGION = "us-east-1"
+
+    def __init__(self, *, port: int | None = None, log: Path | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def find() -> str | None:
+        beside = Path(PY).parent / "moto_server"  # installed in the same virtualenv
+        return str(beside) if beside.exists() else shutil.which("moto_server")
+
+    def start(self) -> None:
+        program = self.find()
+        if program is None:
+            raise RuntimeError("moto_server is not installed (pip install -r requirements-dev.txt)")
+        output = self.log.open("ab") if self.log else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [program, "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self._answers, seconds=30, what="moto_server")
+
+    def _answers(self) -> bool:
+        if self.process and self.process.poll() is not None:
+            raise RuntimeError(f"moto_server exited with status {self.process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+        except OSError:
+            return False
+        return True
+
+    def create_buckets(self, *names: str) -> None:
+        import boto3  # a requirement of django-storages' S3 backend
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name=self.REGION,
+            aws_access_key_id=self.CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+        for name in names:
+            client.create_bucket(Bucket=name)
+
+    def env(self, *, public: str, private: str) -> dict:
+        """What Lectern's settings read to keep every file in these two buckets."""
+        return {
+            **self.CREDENTIALS,
+            "AWS_STORAGE_BUCKET_NAME": public,
+            "AWS_PRIVATE_STORAGE_BUCKET_NAME": private,
+            "AWS_S3_ENDPOINT_URL": self.url,
+            "AWS_S3_REGION_NAME": self.REGION,
+        }
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+# The upstream line of deploy/nginx.conf (its passive health check included) that stands
+# for every app server: Balancer repeats it once per site.
+UPSTREAM_LINE = "server 127.0.0.1:8000 max_fails=1 fail_timeout=5s;"
+
+
+class Balancer:
+    """nginx with deploy/nginx.conf in front of several sites: its upstream line repeated
+    for each, ports and paths moved into ``workdir``, TLS left out (plain HTTP on
+    ``port``). Static files come from ``workdir``/staticfiles, a copy of what
+    collectstatic made, as a balancer host would hold its own. Its access log records,
+    per request, when it ended (``$msec``), its status and the servers nginx tried."""
+
+    LOG_FORMAT = "$msec|$status|$request_method|$upstream_addr"
+
+    def __init__(self, workdir: Path, *, upstreams: list[int]):
+        self.workdir = workdir
+        self.port, self.plain_port = free_port(), free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.access_log = workdir / "nginx-access.log"
+        text = "\n".join(
+            line
+            for line in NGINX_CONF.read_text().splitlines()
+            if not line.strip().startswith("ssl_certificate")
+        )
+        servers = "\n    ".join(
+            UPSTREAM_LINE.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for port in upstreams
+        )
+        for old, new in (
+            ("listen 443 ssl http2;", f"listen 127.0.0.1:{self.port};"),
+            ("listen 80;", f"listen 127.0.0.1:{self.plain_port};"),
+            (UPSTREAM_LINE, servers),
+            ("/srv/lectern/", f"{workdir}/"),
+        ):
+            if old not in text:
+                raise RuntimeError(f"deploy/nginx.conf no longer has {old!r}: update harness.py")
+            text = text.replace(old, new)
+        temp = "\n".join(
+            f"{kind}_temp_path {workdir}/nginx-{kind};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        self.conf = workdir / "nginx.conf"
+        self.conf.write_text(
+            f"user {pwd.getpwuid(os.getuid()).pw_name};\npid {workdir}/nginx.pid;\n"
+            f"error_log {workdir}/nginx-error.log;\nevents {{ worker_connections 1024; }}\n"
+            f"http {{\ninclude /etc/nginx/mime.types;\ndefault_type application/octet-stream;\n"
+            f"log_format upstreams '{self.LOG_FORMAT}';\n"
+            f"access_log {self.access_log} upstreams;\n{temp}\n{text}\n}}\n"
+        )
+        self.command = ["nginx", "-p", str(workdir), "-c", str(self.conf)]
+
+    def start(self) -> None:
+        subprocess.run(
+            [*self.command, "-e", str(self.workdir / "nginx-error.log")],
+            check=True,
+            capture_output=True,
+        )
+        wait_for(self._answers, seconds=10, what="nginx")
+
+    def _answers(self) -> bool:
+        try:
+            urllib.request.urlopen(self.base + "/healthz/", timeout=2)  # noqa: S310 (loopback)
+        except OSError:
+            return False
+        return True
+
+    def served(self, *, since: float = 0.0) -> list[tuple[float, int, str, str]]:
+        """(time, status, method, the server that answered) of each request nginx logged
+        after ``since`` (time.time()): it writes a line once it has answered. The server
+        is the last that nginx tried ("-" for what nginx served itself)."""
+        rows = []
+        for line in self.access_log.read_text().splitlines():
+            when, status, method, tried = line.split("|", 3)
+            if float(when) >= since:
+                last = tried.replace(" : ", ", ").split(", ")[-1]
+                rows.append((float(when), int(status), method, last))
+        return rows
+
+    def stop(self) -> None:
+        subprocess.run([*self.command, "-s", "quit"], check=False, capture_output=True)
 
 
 def temporary_folder(prefix: str) -> Path:

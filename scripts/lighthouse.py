@@ -197,7 +197,7 @@ class ProductionNginx:
         for old, new in (
             ("listen 443 ssl http2;", f"listen 127.0.0.1:{self.port};"),
             ("listen 80;", f"listen 127.0.0.1:{plain_port};"),
-            ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};"),
+            ("server 127.0.0.1:8000 ", f"server 127.0.0.1:{upstream} "),
             ("/srv/lectern/", f"{workdir}/"),  # staticfiles/, media/, private/ (harness.Site's)
         ):
             if old not in text:

@@ -34,6 +34,7 @@ import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import (
@@ -59,7 +60,10 @@ RATE = 2.0
 
 
 class Recorder:
-    """Every answer, by phase and action; what counts as a failure depends on the phase."""
+    """Every answer, by phase and action; what counts as a failure depends on the phase.
+
+    Each request is numbered when it starts (``begin``) and leaves ``in_flight`` when its
+    answer is recorded, so a fault can be matched with the requests it caught midway."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -68,49 +72,94 @@ class Recorder:
         self.failures: list[str] = []
         self.acknowledged: list[dict] = []
         self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.in_flight: set[int] = set()
+        self.started = 0
 
-    def record(self, action: str, expected: int, status: int | str, body: bytes, took: float):
+    def begin(self) -> int:
         with self.lock:
+            self.started += 1
+            self.in_flight.add(self.started)
+            return self.started
+
+    def record(
+        self,
+        action: str,
+        expected: int,
+        status: int | str,
+        body: bytes,
+        took: float,
+        request: int | None = None,
+    ):
+        with self.lock:
+            self.in_flight.discard(request)
             phase = self.phase
             self.counts[phase][f"{action} {status}"] += 1
             self.latencies[phase].append(took)
             if status == expected:
                 return True
-            clean_503 = status == 503 and b"Traceback" not in body and b"<h1" in body
-            if phase == "postgres-restart" and clean_503:
-                return False  # refused cleanly while the database is away
+            if self.excused(phase, action, status, body, request):
+                return False
             self.failures.append(
                 f"[{phase}] {action}: expected {expected}, got {status} {body[:160]!r}"
             )
             return False
 
+    def excused(self, phase: str, action: str, status, body: bytes, request) -> bool:
+        """Whether this phase allows a wrong answer (called with the lock held)."""
+        clean_503 = status == 503 and b"Traceback" not in body and b"<h1" in body
+        return phase == "postgres-restart" and clean_503  # refused while the database is away
+
 
 class Student(threading.Thread):
-    def __init__(self, n: int, person: dict, prep: dict, port: int, rec: Recorder, stop):
+    """One simulated student on Lectern at 127.0.0.1:``port``.
+
+    ``storage_redirects``: the site sends video bytes from S3 (VIDEO_DELIVERY=s3), so the
+    video link answers 302 to a signed bucket URL, fetched next; HLS playlists then list
+    bucket URLs too. Absolute URLs are fetched from their own host, without cookies."""
+
+    def __init__(
+        self,
+        n: int,
+        person: dict,
+        prep: dict,
+        port: int,
+        rec: Recorder,
+        stop,
+        *,
+        storage_redirects: bool = False,
+    ):
         super().__init__(daemon=True, name=f"student-{n}")
         self.person, self.prep, self.port, self.rec, self.stop_event = person, prep, port, rec, stop
+        self.storage_redirects = storage_redirects
         self.random = random.Random(n)
         self.cookie = f"sessionid={person['session']}; csrftoken={prep['csrf']}"
         self.enrolled: set[str] = set()
         self.reviewed: set[str] = set()
-        self.connection = None
+        self.connections: dict[tuple[str, int], http.client.HTTPConnection] = {}
+        self.headers: http.client.HTTPMessage | None = None  # the last answer's
 
-    def request(self, action, method, path, *, expected, body=None, headers=None):
-        headers = {"Cookie": self.cookie, **(headers or {})}
+    def request(self, action, method, url, *, expected, body=None, headers=None):
+        parts = urlsplit(url)
+        if parts.netloc:  # elsewhere (the bucket): no cookies of ours
+            where, path, headers = (parts.hostname, parts.port or 80), url, headers or {}
+        else:
+            where, path = ("127.0.0.1", self.port), url
+            headers = {"Cookie": self.cookie, **(headers or {})}
+        token = self.rec.begin()
         started = time.monotonic()
+        connection = self.connections.get(where)
         try:
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            status, data = response.status, response.read()
+            if connection is None:
+                connection = http.client.HTTPConnection(*where, timeout=60)
+                self.connections[where] = connection
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            status, data, self.headers = response.status, response.read(), response.headers
         except (OSError, http.client.HTTPException) as error:
-            self.connection = None
-            status, data = type(error).__name__, b""
-        if self.connection is not None and status != expected:
-            self.connection.close()
-            self.connection = None
-        ok = self.rec.record(action, expected, status, data, time.monotonic() - started)
+            status, data, self.headers = type(error).__name__, b"", None
+        if status != expected:  # start afresh: the connection may be broken
+            self.connections.pop(where).close()
+        ok = self.rec.record(action, expected, status, data, time.monotonic() - started, token)
         return ok, data
 
     def post_form(self, action, path, fields, *, expected=302):
@@ -171,6 +220,17 @@ class Student(threading.Thread):
         self.request("hls segment", "GET", segments[0], expected=200)
         return True
 
+    def fetch_video(self, url: str) -> None:
+        """The first 64 KiB of the lesson's video file, as a <video> element asks."""
+        first_bytes = {"Range": "bytes=0-65535"}
+        if not self.storage_redirects:
+            self.request("video bytes", "GET", url, expected=206, headers=first_bytes)
+            return
+        ok, _ = self.request("video link", "GET", url, expected=302)
+        if ok and self.headers and self.headers.get("Location"):
+            location = self.headers["Location"]
+            self.request("video bytes (S3)", "GET", location, expected=206, headers=first_bytes)
+
     def watch(self, slug: str, lesson: dict) -> bool:
         ok, page = self.request(
             "player", "GET", f"/learn/{slug}/lessons/{lesson['pk']}/", expected=200
@@ -182,10 +242,7 @@ class Student(threading.Thread):
             if not self.start_hls(hls.group(1).replace("&amp;", "&")):
                 return False
         elif found:
-            video = found.group(1).replace("&amp;", "&")
-            self.request(
-                "video bytes", "GET", video, expected=206, headers={"Range": "bytes=0-65535"}
-            )
+            self.fetch_video(found.group(1).replace("&amp;", "&"))
         else:
             return False
         duration, position = float(lesson["duration"]), 0.0

@@ -35,7 +35,7 @@ def adapted(config: str, *, root: Path, https_port: int, http_port: int, upstrea
     for old, new in (
         ("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port};"),
         ("listen 80;", f"listen 127.0.0.1:{http_port};"),
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};"),
+        ("server 127.0.0.1:8000 ", f"server 127.0.0.1:{upstream} "),
         ("/srv/lectern/", f"{root}/srv/lectern/"),
     ):
         assert old in text, f"deploy/nginx.conf no longer has {old!r}: update this test"
