@@ -108,6 +108,27 @@ def test_too_many_wrong_codes_abandon_the_flow(client):
     assert "Too many failed" in response.content.decode()
 
 
+def test_failed_logins_count_per_account_whatever_the_host_header_says(client):
+    """A port in the Host header (which ALLOWED_HOSTS ignores) starts no fresh count."""
+    user = UserFactory()
+    per_account = allauth_settings.RATE_LIMITS["login_failed"].split(",")[-1]
+    assert per_account.endswith("/key")
+    limit = int(per_account.split("/")[0])  # below the per-address limit (10 a minute)
+    for port in range(1, limit + 1):
+        client.post(
+            reverse("account_login"),
+            {"login": user.email, "password": "nope"},
+            HTTP_HOST=f"testserver:{port}",
+        )
+    response = client.post(
+        reverse("account_login"),
+        {"login": user.email, "password": PASSWORD},
+        HTTP_HOST=f"testserver:{limit + 1}",
+    )
+    assert "Too many failed login attempts" in response.content.decode()
+    assert not response.wsgi_request.user.is_authenticated
+
+
 def test_expired_code_is_refused(client):
     signup(client)
     code = last_code("new@example.com")
