@@ -8,14 +8,15 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import CharField, DateTimeField, Exists, IntegerField, OuterRef, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from catalog.access import get_lesson_in_course, get_visible_course
 from catalog.models import Course, Lesson, Section
 from learning import pacing
-from learning.models import Certificate, Enrollment, LessonProgress
+from learning.content import PLAYER_RELATED, CourseContent, course_content, personal_curriculum
+from learning.models import Certificate, Enrollment, LessonProgress, LessonUnlock
 from learning.pacing import Lock
 
 
@@ -78,8 +79,6 @@ def can_watch(user, lesson: Lesson, *, enrolled: bool | None = None) -> bool:
 
 
 # --- Getters -------------------------------------------------------------------------------
-# What the player joins to a lesson: its HLS rendition set (video.models.Transcode).
-PLAYER_RELATED = "transcode"
 
 
 class WatchRefused(PermissionDenied):
@@ -120,6 +119,16 @@ class Player(Outline):
     current: Lesson | None = None
     learning: bool = False  # the viewer's progress counts (enrolled, published lesson)
     progress: LessonProgress | None = None  # the current lesson's ("watched" deferred)
+    content: CourseContent | None = None  # what every viewer shares (learning.content)
+
+    def curriculum(self) -> str:
+        """The sidebar's HTML with this viewer's ticks and locks and this lesson current."""
+        return personal_curriculum(
+            self.content,
+            current_pk=self.current.pk,
+            completed_ids=self.completed_ids,
+            locks=self.locks,
+        )
 
     def _index(self) -> int | None:
         return next((i for i, item in enumerate(self.lessons) if item.pk == self.current.pk), None)
@@ -203,17 +212,25 @@ def get_outline(user, course: Course) -> Outline:
 
 
 def get_player(user, course_slug: str, lesson_pk: int) -> Player:
-    """The player for ``lesson_pk`` in the course at ``course_slug``: four queries
-    (course with "enrolled?" and the viewer's enrolment date and time zone, sections,
-    lessons — with "unlocked?" in a paced course —, the viewer's progress rows in the
-    course). ``player.locks`` says which lessons are closed to the viewer.
+    """The player for ``lesson_pk`` in the course at ``course_slug``. The course and its
+    curriculum come from the shared content (learning.content: one cache round trip);
+    what is the viewer's is read now: their enrolment (in a paced course with their time
+    zone and unlocks) and their progress rows in the course — two queries for an
+    enrolled student, one for others.
+    ``player.locks`` says which lessons are closed to the viewer.
 
     404 if the course is not visible to ``user`` or the lesson is not in it; WatchRefused
     if ``user`` may not watch it (not enrolled, and no free preview).
     """
-    course = load_course(user, course_slug)
-    paced = pacing.applies(user, course, enrolled=bool(course.viewer_enrolled))
-    sections, ordered = _curriculum(user, course, paced=paced)
+    content = course_content(course_slug)
+    course = content.course
+    if not course.is_visible_to(user):
+        raise Http404("No such course.")
+    enrolled_at, time_zone, unlocked = _enrolment(user, course)
+    course.viewer_enrolled = enrolled_at is not None
+    course.viewer_enrolled_at, course.viewer_time_zone = enrolled_at, time_zone
+    paced = pacing.applies(user, course, enrolled=course.viewer_enrolled)
+    ordered = content.lessons
     current = next((item for item in ordered if item.pk == lesson_pk), None)
     if current is None:  # unpublished: only its instructor and staff may open it
         current = get_lesson_in_course(course, lesson_pk, related=[PLAYER_RELATED])
@@ -224,16 +241,56 @@ def get_player(user, course_slug: str, lesson_pk: int) -> Player:
     # Every progress row of this course at once: the current lesson's and the ticks.
     rows = list(progress_rows(user, course)) if learning else []
     completed = _completed(rows, ordered)
+    if paced:
+        for item in ordered:
+            item.unlocked = item.pk in unlocked
     return Player(
         course=course,
-        sections=sections,
+        sections=content.sections,
         lessons=ordered,
         completed_ids=completed,
         locks=_locks(user, course, ordered, completed) if paced else {},
         current=current,
         learning=learning,
         progress=next((row for row in rows if row.lesson_id == current.pk), None),
+        content=content,
     )
+
+
+def _enrolment(user, course: Course) -> tuple:
+    """When ``user`` enrolled in ``course`` (None: not enrolled) and, in a paced course,
+    their time zone ("" for the site's) and the lessons unlocked for them: one query,
+    none when anonymous."""
+    if not user.is_authenticated:
+        return None, "", set()
+    rows = Enrollment.objects.of(user).filter(course=course.pk)
+    if not pacing.is_paced(course):
+        return rows.values_list("created_at", flat=True).first(), "", set()
+    # The enrolment and the unlocks as rows of one UNION: (lesson id, enrolled at, zone).
+    enrolment = (
+        rows.order_by()
+        .annotate(
+            lesson=Value(None, output_field=IntegerField()),
+            zone=pacing.time_zone_subquery(user),
+        )
+        .values_list("lesson", "created_at", "zone")
+    )
+    unlocks = (
+        LessonUnlock.objects.order_by()
+        .filter(user=user.pk, lesson__section__course=course.pk)
+        .values_list(
+            "lesson_id",
+            Value(None, output_field=DateTimeField()),
+            Value("", output_field=CharField()),
+        )
+    )
+    enrolled_at, time_zone, unlocked = None, "", set()
+    for lesson_id, created_at, zone in enrolment.union(unlocks, all=True):
+        if lesson_id is None:
+            enrolled_at, time_zone = created_at, zone or ""
+        else:
+            unlocked.add(lesson_id)
+    return enrolled_at, time_zone, unlocked
 
 
 def get_learnable_lesson(user, lesson_pk: int) -> Lesson:

@@ -12,7 +12,6 @@ from catalog.access import get_lesson_in_course, get_visible_course
 from catalog.markdown import render_markdown
 from learning import pacing, services, streaming
 from learning.access import (
-    PLAYER_RELATED,
     WatchRefused,
     can_watch,
     get_certificate,
@@ -23,6 +22,7 @@ from learning.access import (
     load_course,
 )
 from learning.certificates import pdf_of
+from learning.content import PLAYER_RELATED, EntryState
 from learning.lesson_kinds import body_context, video_sources
 from learning.models import (
     Certificate,
@@ -148,7 +148,8 @@ def status_context(
 @login_required
 @require_safe
 def lesson(request, course_slug: str, lesson_pk: int):
-    """The player: five queries (user, course + "enrolled?", sections, lessons, progress)."""
+    """The player: the user, their enrolment and their progress rows (three queries); the
+    course and its curriculum come shared from the cache (learning.content)."""
     try:
         player = get_player(request.user, course_slug, lesson_pk)
     except WatchRefused as refusal:
@@ -169,8 +170,7 @@ def lesson(request, course_slug: str, lesson_pk: int):
         return render(request, "learning/lesson.html#lesson-status", status)
     context = {
         **status,
-        "sections": player.sections,
-        "completed_ids": player.completed_ids,
+        "curriculum": player.curriculum(),
         "previous": player.previous,
         "next": player.next,
         **body_context(request, player),
@@ -241,15 +241,9 @@ def with_next_lesson_entry(request, response, lesson):
     item = pacing.next_lesson(request.user, lesson)
     if item is None:
         return response
-    item.lock = pacing.lock_of(request.user, item)
-    context = {
-        "item": item,
-        "course": course,
-        "lesson": lesson,
-        "completed_ids": {item.pk} if item.done else set(),
-        "oob": True,
-    }
-    entry = render_to_string("learning/lesson.html#player-lesson", context, request=request)
+    item.state = EntryState(current=False, done=item.done, lock=pacing.lock_of(request.user, item))
+    context = {"item": item, "course": course, "oob": True}
+    entry = render_to_string("learning/curriculum.html#player-lesson", context, request=request)
     response.content += entry.encode()
     return response
 
