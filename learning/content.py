@@ -12,16 +12,18 @@ unpublished lesson, a renamed section or a changed pacing shows at once.
 
 Nothing personal is in it. Who may see the course, whether the viewer is enrolled, what
 they completed, what is locked for them and which lesson they are on are read or worked
-out for each request (learning.access) and applied to the request's own copy: every
-request unpickles its own objects from the cache, so nothing one request sets on a
-lesson (its ``lock``) can reach another. The sidebar's per-viewer parts are markers that
-``personal_curriculum`` replaces (ticks, locks, the current lesson).
+out for each request (learning.access) and kept apart from it: the objects here are
+shared by every request a process serves, so a request never sets anything on them
+(the player copies the course; locks live in a dict). The sidebar's per-viewer parts
+are markers that ``personal_curriculum`` replaces (ticks, locks, the current lesson).
 
-A hit costs one cache round trip (version and content together) and no query. With the
-cache down, every request builds its own copy, as before caching.
+A process that holds the content at the current version pays one small cache read (the
+version) and no query. With the cache down every request builds its own copy, as
+before caching.
 """
 
 import functools
+import logging
 import re
 from dataclasses import dataclass
 
@@ -44,6 +46,11 @@ PLAYER_PREFETCHED = "captions"
 # version too (connected in LearningConfig.ready through ``follow_player_models``).
 PLAYER_MODELS = ("video.Transcode", "video.Caption")
 KEY = "lectern:player-content:{slug}"
+# Each process also keeps the contents it served last, checked against the catalog
+# version at every request (one small cache read instead of the whole content).
+LOCAL_COURSES = 64
+_local: dict[str, tuple[int, "CourseContent"]] = {}
+logger = logging.getLogger(__name__)
 SLUG_LENGTH = Course._meta.get_field("slug").max_length  # a longer one names no course
 
 
@@ -72,24 +79,50 @@ def follow_player_models() -> None:
 
 def course_content(slug: str) -> CourseContent:
     """The shared content of the course at ``slug`` (any status: the caller checks who
-    may see it), else 404. One cache round trip; three queries when it must be built."""
+    may see it), else 404. Read-only: a request keeps what is its own elsewhere.
+
+    One cache round trip (the catalog version) while this process holds the content at
+    that version; else one more for the stored content, and three queries when it must
+    be built."""
     if not slug_re.match(slug) or len(slug) > SLUG_LENGTH:
         raise Http404("No such course.")
     key = KEY.format(slug=slug)
-    try:
-        found = cache.get_many([VERSION_KEY, key])
-    except Exception:  # a cache that raises: build, as with none
-        found = {}
-    version = found.get(VERSION_KEY)
-    if version is None:
-        version = start_catalog_version()
-    stored = found.get(key)
-    if version is not None and stored is not None and stored[0] == version:
-        return stored[1]
-    content = build(slug)
+    version = _catalog_version()
+    local = _local.get(key)
+    if version is not None and local is not None and local[0] == version:
+        return local[1]
+    stored = _cache_get(key) if version is not None else None
+    if stored is not None and stored[0] == version:
+        content = stored[1]
+    else:
+        content = build(slug)
+        if version is not None:
+            try:
+                cache.set(key, (version, content), None)
+            except Exception:
+                logger.warning("Could not store a course's player content", exc_info=True)
     if version is not None:
-        cache.set(key, (version, content), None)
+        if len(_local) >= LOCAL_COURSES:
+            _local.clear()  # crude but safe: the next requests refill it
+        _local[key] = (version, content)
     return content
+
+
+def _catalog_version():
+    """The catalog version, started if there is none; None when the cache is down."""
+    try:
+        return cache.get(VERSION_KEY) or start_catalog_version()
+    except Exception:
+        logger.warning("Catalog version unavailable", exc_info=True)
+        return None
+
+
+def _cache_get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("Player content unavailable from the cache", exc_info=True)
+        return None
 
 
 def build(slug: str) -> CourseContent:

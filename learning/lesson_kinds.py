@@ -22,7 +22,12 @@ def body_context(request, player) -> dict:
     current = player.current
     lock = player.locks.get(current.pk)
     if lock is not None:
-        return {"lesson_body": "learning/lesson_locked.html", "lock": lock}
+        return {
+            "lesson_body": "learning/lesson_locked.html",
+            "lock": lock,
+            # The lesson to complete first, when it is open itself (its link is offered).
+            "after_open": lock.after is not None and lock.after.pk not in player.locks,
+        }
     context = {"lesson_body": BODY_TEMPLATES[current.kind]}
     if current.kind == Lesson.Kind.ARTICLE:
         context["article_html"] = render_markdown(current.body)
