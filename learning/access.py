@@ -125,6 +125,7 @@ class Player(Outline):
     learning: bool = False  # the viewer's progress counts (enrolled, published lesson)
     progress: LessonProgress | None = None  # the current lesson's ("watched" deferred)
     content: CourseContent | None = None  # what every viewer shares (learning.content)
+    version: int | None = None  # the catalog version ``content`` is valid at
 
     def curriculum(self) -> str:
         """The sidebar's HTML with this viewer's ticks and locks and this lesson current."""
@@ -257,7 +258,7 @@ def get_player(user, course_slug: str, lesson_pk: int) -> Player:
     404 if the course is not visible to ``user`` or the lesson is not in it; WatchRefused
     if ``user`` may not watch it (not enrolled, and no free preview).
     """
-    content = course_content(course_slug)
+    version, content = course_content(course_slug)
     if not content.course.is_visible_to(user):
         raise Http404("No such course.")
     # The shared objects are read, never written: what is the viewer's goes on a copy.
@@ -287,6 +288,7 @@ def get_player(user, course_slug: str, lesson_pk: int) -> Player:
         learning=learning,
         progress=next((row for row in rows if row.lesson_id == current.pk), None),
         content=content,
+        version=version,
     )
 
 

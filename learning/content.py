@@ -23,15 +23,19 @@ before caching.
 """
 
 import functools
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.core.validators import slug_re
 from django.db.models import Prefetch
 from django.db.models.signals import post_delete, post_save
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -45,7 +49,7 @@ PLAYER_PREFETCHED = "captions"
 # Rows of apps above learning that the shared content shows: their changes bump the
 # version too (connected in LearningConfig.ready through ``follow_player_models``).
 PLAYER_MODELS = ("video.Transcode", "video.Caption")
-KEY = "lectern:player-content:{slug}"
+KEY = "lectern:player-content:{release}:{slug}"
 # Each process also keeps the contents it served last, checked against the catalog
 # version at every request (one small cache read instead of the whole content).
 LOCAL_COURSES = 64
@@ -77,20 +81,21 @@ def follow_player_models() -> None:
             )
 
 
-def course_content(slug: str) -> CourseContent:
+def course_content(slug: str) -> tuple[int | None, CourseContent]:
     """The shared content of the course at ``slug`` (any status: the caller checks who
-    may see it), else 404. Read-only: a request keeps what is its own elsewhere.
+    may see it) and the catalog version it is valid at (None when the cache is down),
+    else 404. Read-only: a request keeps what is its own elsewhere.
 
     One cache round trip (the catalog version) while this process holds the content at
     that version; else one more for the stored content, and three queries when it must
     be built."""
     if not slug_re.match(slug) or len(slug) > SLUG_LENGTH:
         raise Http404("No such course.")
-    key = KEY.format(slug=slug)
+    key = KEY.format(release=release(), slug=slug)
     version = _catalog_version()
     local = _local.get(key)
     if version is not None and local is not None and local[0] == version:
-        return local[1]
+        return version, local[1]
     stored = _cache_get(key) if version is not None else None
     if stored is not None and stored[0] == version:
         content = stored[1]
@@ -105,7 +110,22 @@ def course_content(slug: str) -> CourseContent:
         if len(_local) >= LOCAL_COURSES:
             _local.clear()  # crude but safe: the next requests refill it
         _local[key] = (version, content)
-    return content
+    return version, content
+
+
+@functools.cache
+def release() -> str:
+    """A fingerprint of the code and templates that make the shared content and pages:
+    part of every key, so a deploy that changes them never serves what the previous
+    one built (another release's copies simply stop matching)."""
+    digest = hashlib.sha256()
+    roots = [Path(folder) for engine in settings.TEMPLATES for folder in engine["DIRS"]]
+    roots += [Path(app.path) / "templates" for app in apps.get_app_configs()]
+    files = [path for root in roots if root.is_dir() for path in root.rglob("*.html")]
+    files += list(Path(__file__).parent.glob("*.py"))
+    for path in sorted(set(files)):
+        digest.update(str(path.name).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _catalog_version():
@@ -229,3 +249,77 @@ def personal_curriculum(
         return state.part(match.group(1)) if state is not None else ""
 
     return mark_safe(MARKER.sub(fill, content.curriculum))  # noqa: S308 — escaped parts
+
+
+# --- Whole player pages, for nobody ------------------------------------------------------
+# The player page of a video or article lesson is the same for every viewer of one kind
+# but for a few holes: the CSRF token, the viewer's signature in the media links, where
+# playback resumes, the status block and the curriculum. It is rendered once per lesson,
+# kind of viewer and catalog version *for nobody* — a request with no session, no cookie
+# and a stand-in user that is signed in and nothing else, its holes markers — and each
+# request fills the holes with its own. Whatever a template might show of the real
+# viewer is absent from the shared copy, so nothing personal can reach another viewer.
+LOCAL_PAGES = 256
+_local_pages: dict[str, tuple[int, str]] = {}
+PAGE_KEY = "lectern:player-page:{release}:{lesson}:{kind}"
+HOLE = re.compile("\x00([A-Z])\x00")
+
+
+class Hole:
+    """The markers of a shared page's holes (filled by ``fill``)."""
+
+    CSRF = mark_safe("\x00T\x00")
+    QUERY = "\x00Q\x00"  # a URL part: escaped by the template like the query it stands for
+    START = mark_safe("\x00P\x00")
+    STATUS = mark_safe("\x00S\x00")
+    CURRICULUM = mark_safe("\x00C\x00")
+
+
+class NoOne:
+    """The viewer a shared page is rendered for: signed in, no name, no rights but the
+    one the page's kind names (``can_author_courses``: the navigation's Admin link)."""
+
+    is_authenticated = True
+    is_anonymous = False
+    pk = id = None
+
+    def __init__(self, *, can_author_courses: bool):
+        self.can_author_courses = can_author_courses
+
+
+def nobodys_request(request) -> HttpRequest:
+    """A request for the same page with nothing of the viewer: no cookies, no session."""
+    blank = HttpRequest()
+    blank.method, blank.path, blank.path_info = "GET", request.path, request.path_info
+    blank.META = {"SERVER_NAME": request.get_host(), "SERVER_PORT": request.get_port()}
+    return blank
+
+
+def shared_page(*, version, lesson_pk: int, kind: str, render) -> str | None:
+    """The page of ``lesson_pk`` for viewers of ``kind`` at catalog ``version``, from
+    this process, the cache, or ``render()`` (then stored). None renders, never stores,
+    when the version is unknown (the cache is down)."""
+    if version is None:
+        return render()
+    key = PAGE_KEY.format(release=release(), lesson=lesson_pk, kind=kind)
+    local = _local_pages.get(key)
+    if local is not None and local[0] == version:
+        return local[1]
+    stored = _cache_get(key)
+    if stored is not None and stored[0] == version:
+        page = stored[1]
+    else:
+        page = render()
+        try:
+            cache.set(key, (version, page), None)
+        except Exception:
+            logger.warning("Could not store a player page", exc_info=True)
+    if len(_local_pages) >= LOCAL_PAGES:
+        _local_pages.clear()  # crude but safe: the next requests refill it
+    _local_pages[key] = (version, page)
+    return page
+
+
+def fill(page: str, holes: dict[str, str]) -> str:
+    """``page`` with each hole's marker replaced by ``holes``' (escaped) text."""
+    return HOLE.sub(lambda match: holes[match.group(1)], page)
