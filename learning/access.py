@@ -4,18 +4,22 @@ The web views and the JSON API (``learning/api.py``) load what they show through
 getters here, so both answer the same situations the same way.
 """
 
+import copy
+import functools
 import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db import connection
+from django.db.models import CharField, DateTimeField, Exists, IntegerField, OuterRef, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from catalog.access import get_lesson_in_course, get_visible_course
 from catalog.models import Course, Lesson, Section
 from learning import pacing
-from learning.models import Certificate, Enrollment, LessonProgress
+from learning.content import PLAYER_RELATED, CourseContent, course_content, personal_curriculum
+from learning.models import Certificate, Enrollment, LessonProgress, LessonUnlock
 from learning.pacing import Lock
 
 
@@ -78,8 +82,6 @@ def can_watch(user, lesson: Lesson, *, enrolled: bool | None = None) -> bool:
 
 
 # --- Getters -------------------------------------------------------------------------------
-# What the player joins to a lesson: its HLS rendition set (video.models.Transcode).
-PLAYER_RELATED = "transcode"
 
 
 class WatchRefused(PermissionDenied):
@@ -96,7 +98,9 @@ class Outline:
 
     course: Course
     sections: list[Section]
-    lessons: list[Lesson]  # published, in curriculum order; each with ``lock`` (or None)
+    # Published, in curriculum order; from get_outline each with ``lock`` (or None); the
+    # player's are shared (learning.content): read ``locks`` instead.
+    lessons: list[Lesson]
     completed_ids: set[int]  # completed published lessons
     locks: dict[int, Lock] = field(default_factory=dict)  # closed lessons (learning.pacing)
 
@@ -120,6 +124,17 @@ class Player(Outline):
     current: Lesson | None = None
     learning: bool = False  # the viewer's progress counts (enrolled, published lesson)
     progress: LessonProgress | None = None  # the current lesson's ("watched" deferred)
+    content: CourseContent | None = None  # what every viewer shares (learning.content)
+    version: int | None = None  # the catalog version ``content`` is valid at
+
+    def curriculum(self) -> str:
+        """The sidebar's HTML with this viewer's ticks and locks and this lesson current."""
+        return personal_curriculum(
+            self.content,
+            current_pk=self.current.pk,
+            completed_ids=self.completed_ids,
+            locks=self.locks,
+        )
 
     def _index(self) -> int | None:
         return next((i for i, item in enumerate(self.lessons) if item.pk == self.current.pk), None)
@@ -163,20 +178,18 @@ def _curriculum(user, course: Course, *, paced: bool) -> tuple[list[Section], li
     return sections, [item for section in sections for item in section.published_lessons]
 
 
-def _locks(user, course: Course, lessons: list[Lesson], completed_ids: set[int]) -> dict:
-    """The closed lessons (``_curriculum(paced=True)`` loaded them), each lesson given
-    its ``lock`` for the templates."""
-    locks = pacing.locks_for(
+def _locks(course: Course, lessons: list[Lesson], completed_ids: set[int], unlocked_ids) -> dict:
+    """The closed lessons among ``lessons`` for the viewer ``course`` was loaded for
+    (``viewer_enrolled_at`` and ``viewer_time_zone``). Sets nothing on the lessons: the
+    player's are shared by every request (learning.content)."""
+    return pacing.locks_for(
         pacing=course.pacing,
         lessons=lessons,
         completed_ids=completed_ids,
-        unlocked_ids=[item.pk for item in lessons if getattr(item, "unlocked", False)],
+        unlocked_ids=unlocked_ids,
         enrolled_at=course.viewer_enrolled_at,
         tz=pacing.zone(course.viewer_time_zone),
     )
-    for item in lessons:
-        item.lock = locks.get(item.pk)
-    return locks
 
 
 def _completed(rows, lessons: list[Lesson]) -> set[int]:
@@ -184,8 +197,37 @@ def _completed(rows, lessons: list[Lesson]) -> set[int]:
     return {row.lesson_id for row in rows if row.completed_at and row.lesson_id in published_ids}
 
 
-def progress_rows(user, course: Course):
-    return LessonProgress.objects.filter(user=user, lesson__section__course=course).defer("watched")
+# --- What is the viewer's, read at every player request ------------------------------------
+# Two small queries in raw SQL: on the player's hot path Django took three times longer to
+# write them than the database to answer them. Tables and columns come from the models;
+# RawQuerySet converts the values as the ORM does (dates on SQLite, time zones).
+@functools.cache
+def _progress_sql() -> str:
+    """The viewer's progress rows in a course ("watched", a long list, left deferred)."""
+    quote = connection.ops.quote_name
+    columns = (quote(f.column) for f in LessonProgress._meta.concrete_fields if f.name != "watched")
+    return (  # noqa: S608 — names from the models; the values are parameters
+        "SELECT {columns} FROM {progress} p"
+        " INNER JOIN {lesson} l ON l.id = p.lesson_id"
+        " INNER JOIN {section} s ON s.id = l.section_id"
+        " WHERE p.user_id = %s AND s.course_id = %s"
+    ).format(
+        columns=", ".join(f"p.{column}" for column in columns),
+        progress=quote(LessonProgress._meta.db_table),
+        lesson=quote(Lesson._meta.db_table),
+        section=quote(Section._meta.db_table),
+    )
+
+
+@functools.cache
+def _enrolment_sql() -> str:
+    table = connection.ops.quote_name(Enrollment._meta.db_table)
+    return f"SELECT id, created_at FROM {table} WHERE user_id = %s AND course_id = %s"  # noqa: S608
+
+
+def progress_rows(user, course: Course) -> list[LessonProgress]:
+    """``user``'s progress rows in ``course`` (its lessons of any state): one query."""
+    return list(LessonProgress.objects.raw(_progress_sql(), [user.pk, course.pk]))
 
 
 def get_outline(user, course: Course) -> Outline:
@@ -196,24 +238,36 @@ def get_outline(user, course: Course) -> Outline:
     paced = pacing.applies(user, course, enrolled=enrolled)
     sections, lessons = _curriculum(user, course, paced=paced)
     completed = _completed(progress_rows(user, course), lessons) if enrolled else set()
-    locks = _locks(user, course, lessons, completed) if paced else {}
+    unlocked = [item.pk for item in lessons if getattr(item, "unlocked", False)]
+    locks = _locks(course, lessons, completed, unlocked) if paced else {}
+    for item in lessons:  # its own objects: the templates and the API read ``lock``
+        item.lock = locks.get(item.pk)
     return Outline(
         course=course, sections=sections, lessons=lessons, completed_ids=completed, locks=locks
     )
 
 
 def get_player(user, course_slug: str, lesson_pk: int) -> Player:
-    """The player for ``lesson_pk`` in the course at ``course_slug``: four queries
-    (course with "enrolled?" and the viewer's enrolment date and time zone, sections,
-    lessons — with "unlocked?" in a paced course —, the viewer's progress rows in the
-    course). ``player.locks`` says which lessons are closed to the viewer.
+    """The player for ``lesson_pk`` in the course at ``course_slug``. The course and its
+    curriculum come from the shared content (learning.content: one cache round trip);
+    what is the viewer's is read now: their enrolment (in a paced course with their time
+    zone and unlocks) and their progress rows in the course — two queries for an
+    enrolled student, one for others.
+    ``player.locks`` says which lessons are closed to the viewer.
 
     404 if the course is not visible to ``user`` or the lesson is not in it; WatchRefused
     if ``user`` may not watch it (not enrolled, and no free preview).
     """
-    course = load_course(user, course_slug)
-    paced = pacing.applies(user, course, enrolled=bool(course.viewer_enrolled))
-    sections, ordered = _curriculum(user, course, paced=paced)
+    version, content = course_content(course_slug)
+    if not content.course.is_visible_to(user):
+        raise Http404("No such course.")
+    # The shared objects are read, never written: what is the viewer's goes on a copy.
+    course = copy.copy(content.course)
+    enrolled_at, time_zone, unlocked = _enrolment(user, course)
+    course.viewer_enrolled = enrolled_at is not None
+    course.viewer_enrolled_at, course.viewer_time_zone = enrolled_at, time_zone
+    paced = pacing.applies(user, course, enrolled=course.viewer_enrolled)
+    ordered = content.lessons
     current = next((item for item in ordered if item.pk == lesson_pk), None)
     if current is None:  # unpublished: only its instructor and staff may open it
         current = get_lesson_in_course(course, lesson_pk, related=[PLAYER_RELATED])
@@ -222,18 +276,57 @@ def get_player(user, course_slug: str, lesson_pk: int) -> Player:
         raise WatchRefused("Enrol in the course to watch its lessons.", course=course)
     learning = can_learn(user, current, enrolled=course.viewer_enrolled)
     # Every progress row of this course at once: the current lesson's and the ticks.
-    rows = list(progress_rows(user, course)) if learning else []
+    rows = progress_rows(user, course) if learning else []
     completed = _completed(rows, ordered)
     return Player(
         course=course,
-        sections=sections,
+        sections=content.sections,
         lessons=ordered,
         completed_ids=completed,
-        locks=_locks(user, course, ordered, completed) if paced else {},
+        locks=_locks(course, ordered, completed, unlocked) if paced else {},
         current=current,
         learning=learning,
         progress=next((row for row in rows if row.lesson_id == current.pk), None),
+        content=content,
+        version=version,
     )
+
+
+def _enrolment(user, course: Course) -> tuple:
+    """When ``user`` enrolled in ``course`` (None: not enrolled) and, in a paced course,
+    their time zone ("" for the site's) and the lessons unlocked for them: one query,
+    none when anonymous."""
+    if not user.is_authenticated:
+        return None, "", set()
+    if not pacing.is_paced(course):
+        found = next(iter(Enrollment.objects.raw(_enrolment_sql(), [user.pk, course.pk])), None)
+        return (found.created_at if found else None), "", set()
+    rows = Enrollment.objects.of(user).filter(course=course.pk)
+    # The enrolment and the unlocks as rows of one UNION: (lesson id, enrolled at, zone).
+    enrolment = (
+        rows.order_by()
+        .annotate(
+            lesson=Value(None, output_field=IntegerField()),
+            zone=pacing.time_zone_subquery(user),
+        )
+        .values_list("lesson", "created_at", "zone")
+    )
+    unlocks = (
+        LessonUnlock.objects.order_by()
+        .filter(user=user.pk, lesson__section__course=course.pk)
+        .values_list(
+            "lesson_id",
+            Value(None, output_field=DateTimeField()),
+            Value("", output_field=CharField()),
+        )
+    )
+    enrolled_at, time_zone, unlocked = None, "", set()
+    for lesson_id, created_at, zone in enrolment.union(unlocks, all=True):
+        if lesson_id is None:
+            enrolled_at, time_zone = created_at, zone or ""
+        else:
+            unlocked.add(lesson_id)
+    return enrolled_at, time_zone, unlocked
 
 
 def get_learnable_lesson(user, lesson_pk: int) -> Lesson:

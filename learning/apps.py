@@ -16,6 +16,7 @@ class LearningConfig(AppConfig):
         from django.contrib.auth import get_user_model
 
         from catalog.signals import lessons_changed
+        from learning.content import follow_player_models
         from learning.services import follow_lesson_changes, release_enrollments_of_deleted_user
         from lms.lib.files import follow_files_of
 
@@ -29,3 +30,4 @@ class LearningConfig(AppConfig):
             follow_lesson_changes, dispatch_uid="learning.follow_lesson_changes"
         )
         follow_files_of(self)  # certificate PDFs
+        follow_player_models()  # the player's shared content shows rendition sets, captions

@@ -18,11 +18,18 @@ BODY_TEMPLATES = {
 }
 
 
-def body_context(request, player) -> dict:
+def body_context(request, player, *, query: str | None = None) -> dict:
+    """``query``: the media links' signature, when not the viewer's own (a shared page's
+    marker, learning.content)."""
     current = player.current
     lock = player.locks.get(current.pk)
     if lock is not None:
-        return {"lesson_body": "learning/lesson_locked.html", "lock": lock}
+        return {
+            "lesson_body": "learning/lesson_locked.html",
+            "lock": lock,
+            # The lesson to complete first, when it is open itself (its link is offered).
+            "after_open": lock.after is not None and lock.after.pk not in player.locks,
+        }
     context = {"lesson_body": BODY_TEMPLATES[current.kind]}
     if current.kind == Lesson.Kind.ARTICLE:
         context["article_html"] = render_markdown(current.body)
@@ -31,11 +38,11 @@ def body_context(request, player) -> dict:
 
         context.update(quiz_context(request, player))
     else:
-        context.update(video_sources(request, current))
+        context.update(video_sources(request, current, query=query))
     return context
 
 
-def video_sources(request, current) -> dict:
+def video_sources(request, current, *, query: str | None = None) -> dict:
     """The player's sources: ``video_url`` (the original file, "" without video), and
     once its adaptive HLS set is ready ``hls_url`` and ``poster_url`` (else None: the
     player plays ``video_url``); ``captions`` (the <track>s) and ``transcript`` (the
@@ -48,7 +55,8 @@ def video_sources(request, current) -> dict:
             "captions": [],
             "transcript": None,
         }
-    query = streaming.signed_query(user=request.user, lesson=current)
+    if query is None:
+        query = streaming.signed_query(user=request.user, lesson=current)
     return {
         "video_url": reverse("learning:stream", args=[current.pk]) + "?" + query,
         **streaming.player_sources(current, query=query),

@@ -4,15 +4,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.access import get_lesson_in_course, get_visible_course
 from catalog.markdown import render_markdown
-from learning import pacing, services, streaming
+from catalog.models import Lesson
+from learning import content, pacing, services, streaming
 from learning.access import (
-    PLAYER_RELATED,
     WatchRefused,
     can_watch,
     get_certificate,
@@ -23,6 +25,7 @@ from learning.access import (
     load_course,
 )
 from learning.certificates import pdf_of
+from learning.content import PLAYER_RELATED, EntryState
 from learning.lesson_kinds import body_context, video_sources
 from learning.models import (
     Certificate,
@@ -148,7 +151,8 @@ def status_context(
 @login_required
 @require_safe
 def lesson(request, course_slug: str, lesson_pk: int):
-    """The player: five queries (user, course + "enrolled?", sections, lessons, progress)."""
+    """The player: the user, their enrolment and their progress rows (three queries); the
+    course and its curriculum come shared from the cache (learning.content)."""
     try:
         player = get_player(request.user, course_slug, lesson_pk)
     except WatchRefused as refusal:
@@ -167,17 +171,87 @@ def lesson(request, course_slug: str, lesson_pk: int):
     )
     if status_only:
         return render(request, "learning/lesson.html#lesson-status", status)
+    position = player.progress.position if player.progress else 0
     context = {
         **status,
-        "sections": player.sections,
-        "completed_ids": player.completed_ids,
         "previous": player.previous,
         "next": player.next,
-        **body_context(request, player),
+        "start_position": f"{position:.1f}",
     }
-    if current.pk in player.locks:  # where the student can go on instead
-        context["resume"] = player.first_open(not_completed=True)
-    return render(request, "learning/lesson.html", context)
+    if not _shareable(request, player):
+        context["curriculum"] = player.curriculum()
+        context.update(body_context(request, player))
+        if current.pk in player.locks:  # where the student can go on instead
+            context["resume"] = player.first_open(not_completed=True)
+        return render(request, "learning/lesson.html", context)
+    return HttpResponse(
+        _personal_page(request, player, status=status, start=context["start_position"])
+    )
+
+
+# Lessons whose player page is shared by its viewers but for a few holes (learning.content):
+# a quiz shows each student their own questions and attempts, a locked lesson its reason.
+SHARED_PAGE_KINDS = frozenset({Lesson.Kind.VIDEO, Lesson.Kind.ARTICLE})
+
+
+def _shareable(request, player) -> bool:
+    """Whether the page may come from the shared copy: an open video or article lesson,
+    and no message waiting to be shown (messages are the viewer's)."""
+    messages_waiting = getattr(request, "_messages", None)
+    return (
+        player.current.kind in SHARED_PAGE_KINDS
+        and player.current.pk not in player.locks
+        and not (messages_waiting is not None and len(messages_waiting))
+    )
+
+
+def _personal_page(request, player, *, status: dict, start: str) -> str:
+    """The player page as this viewer sees it: the shared page of the lesson for their
+    kind of viewer (learning or watching; with or without the Admin link), its holes
+    filled with their CSRF token, signature, resume position, status and curriculum."""
+    user, current = request.user, player.current
+    media = current.kind == Lesson.Kind.VIDEO and current.video
+    query = streaming.signed_query(user=user, lesson=current) if media else ""
+    # The status block is rendered with everything this viewer's page shows (their
+    # signed media links, captions, transcript): what the page is made of, in one place.
+    mine = {**status, **body_context(request, player, query=query or None)}
+    holes = {
+        "S": render_to_string("learning/lesson.html#lesson-status", mine, request=request),
+        "T": get_token(request),
+        "Q": escape(query),
+        "P": start,
+        "C": player.curriculum(),
+    }
+    kind = f"{'learning' if player.learning else 'watching'}-{int(user.can_author_courses)}"
+    page = content.shared_page(
+        version=player.version,
+        lesson_pk=current.pk,
+        kind=kind,
+        render=lambda: _page_for_nobody(request, player, kind_can_author=user.can_author_courses),
+    )
+    return content.fill(page, holes)
+
+
+def _page_for_nobody(request, player, *, kind_can_author: bool) -> str:
+    """The page rendered with nothing of the viewer: a blank request, a stand-in user,
+    only what every viewer of this kind shares, and markers for the holes."""
+    Hole = content.Hole
+    blank = content.nobodys_request(request)
+    blank.user = content.NoOne(can_author_courses=kind_can_author)
+    shared = {
+        "course": player.content.course,
+        "lesson": player.current,
+        "learning": player.learning,
+        "previous": player.previous,
+        "next": player.next,
+        "user": blank.user,
+        "csrf_token": Hole.CSRF,
+        "start_position": Hole.START,
+        "status_html": Hole.STATUS,
+        "curriculum": Hole.CURRICULUM,
+        **body_context(blank, player, query=Hole.QUERY),
+    }
+    return render_to_string("learning/lesson.html", shared, request=blank)
 
 
 @login_required
@@ -241,15 +315,9 @@ def with_next_lesson_entry(request, response, lesson):
     item = pacing.next_lesson(request.user, lesson)
     if item is None:
         return response
-    item.lock = pacing.lock_of(request.user, item)
-    context = {
-        "item": item,
-        "course": course,
-        "lesson": lesson,
-        "completed_ids": {item.pk} if item.done else set(),
-        "oob": True,
-    }
-    entry = render_to_string("learning/lesson.html#player-lesson", context, request=request)
+    item.state = EntryState(current=False, done=item.done, lock=pacing.lock_of(request.user, item))
+    context = {"item": item, "course": course, "oob": True}
+    entry = render_to_string("learning/curriculum.html#player-lesson", context, request=request)
     response.content += entry.encode()
     return response
 
