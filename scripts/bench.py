@@ -150,6 +150,7 @@ def parse_wrk(output: str) -> dict:
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
+        "requests": int(number(r"(\d+) requests in")),
         "rps": float(number(r"Requests/sec:\s+([\d.]+)")),
         "p50": to_ms(number(r"50%\s+([\d.]+\w+)")),
         "p99": to_ms(number(r"99%\s+([\d.]+\w+)")),
@@ -210,14 +211,59 @@ class Nginx:
         subprocess.run(["nginx", "-c", str(self.conf), "-s", "quit"], check=False)
 
 
-def scenario(results: dict, name: str, base: str, path: str, script: str | None = None):
+def scenario(
+    results: dict, name: str, base: str, path: str, script: str | None = None, *, cpu=None
+):
+    """Warm up, then measure one row. ``cpu``: a callable giving the server processes'
+    CPU seconds so far (``ServerCpu``), to record the CPU each request cost them."""
     run_wrk(base, path, script)  # warm-up pass, not recorded
+    before = cpu() if cpu else 0.0
     r = results[name] = run_wrk(base, path, script)
+    if cpu:
+        r["cpu_ms"] = (cpu() - before) * 1000 / max(r["requests"], 1)
     print(
         f"{name:52} {r['rps']:9.1f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  "
-        f"{r['bytes_per_s'] / 1024**2:8.1f} MiB/s  errors {r['errors']}",
+        f"{r['bytes_per_s'] / 1024**2:8.1f} MiB/s  errors {r['errors']}"
+        + (f"  CPU {r['cpu_ms']:.2f} ms/request" if cpu else ""),
         flush=True,
     )
+
+
+class ServerCpu:
+    """CPU seconds (user + system) used so far by the served site's processes: gunicorn
+    and its workers, and the harness's own PostgreSQL (with its backends) and Redis.
+
+    On a machine shared with other work, requests/s move with the neighbours' load, but
+    the CPU a request costs the server hardly does: compare rows by it when iterating."""
+
+    def __init__(self, site: Site, services: list):
+        self.roots = [site.server.pid]
+        for service in services:
+            pid_file = getattr(service, "data", None)
+            if pid_file is not None and (pid_file / "postmaster.pid").exists():
+                self.roots.append(int((pid_file / "postmaster.pid").read_text().split()[0]))
+            elif getattr(service, "process", None) is not None:
+                self.roots.append(service.process.pid)
+
+    def __call__(self) -> float:
+        children: dict[int, list[int]] = {}
+        ticks: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+            # utime, stime, and those of its children that ended (cutime, cstime).
+            ticks[int(entry.name)] = sum(int(value) for value in fields[11:15])
+        total, stack = 0, list(self.roots)
+        while stack:
+            pid = stack.pop()
+            total += ticks.get(pid, 0)
+            stack.extend(children.get(pid, []))
+        return total / os.sysconf("SC_CLK_TCK")
 
 
 def main(*, only_hls: bool = False, pages: list[str] | None = None) -> None:
@@ -372,23 +418,27 @@ def pages_only(site: Site, services: list, workdir: Path, *, words: list[str]) -
     results: dict[str, dict] = {}
     try:
         site.start()
-        scenario(results, BARE, site.base, "/bench/ok/")
+        cpu = ServerCpu(site, services)
+        scenario(results, BARE, site.base, "/bench/ok/", cpu=cpu)
         for name, path, script in page_rows(prep):
             if not words or any(word.lower() in name.lower() for word in words):
-                scenario(results, name, site.base, path, script)
+                scenario(results, name, site.base, path, script, cpu=cpu)
     finally:
         site.stop()
         for service in services:
             service.stop_quietly()
         shutil.rmtree(workdir, ignore_errors=True)
-    bare = results[BARE]["rps"] or 1
+    bare, bare_cpu = results[BARE]["rps"] or 1, results[BARE]["cpu_ms"]
+    counted = "gunicorn" + (", PostgreSQL and Redis" if services else "")
     print(f"\n{machine()}; {WORKERS} workers; {site.database} + {site.cache}; {SECONDS} s each")
-    print("| scenario | requests/s | p50 ms | p99 ms | non-2xx | ratio |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(f"CPU: of {counted}, per request; its ratio is the bare view's CPU ÷ the row's.")
+    print("| scenario | requests/s | p50 ms | p99 ms | non-2xx | ratio | CPU ms | CPU ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         print(
             f"| {name} | {r['rps']:.1f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} | "
-            f"{r['rps'] / bare:.0%} of bare |"
+            f"{r['rps'] / bare:.0%} of bare | {r['cpu_ms']:.2f} | "
+            f"{bare_cpu / (r['cpu_ms'] or 1):.0%} |"
         )
 
 
