@@ -510,8 +510,8 @@ def report_progress(request, lesson_id: int, payload: ProgressIn):
     """The player's report: where playback is, and the segment played since the last
     report. Watched time is credited only as fast as real playback allows (README,
     "Learning"); the answer says what was."""
-    lesson = get_learnable_lesson(request.user, lesson_id)
     if (payload.start is None) != (payload.end is None):
+        get_learnable_lesson(request.user, lesson_id)  # who may report comes first (404, 403)
         missing = "start" if payload.start is None else "end"
         raise ApiError(
             422,
@@ -520,8 +520,9 @@ def report_progress(request, lesson_id: int, payload: ProgressIn):
         )
     segment = (payload.start, payload.end) if payload.start is not None else None
     try:
-        result = services.record_progress(
-            user=request.user, lesson=lesson, position=payload.position, segment=segment
+        # Checks who may report (as get_learnable_lesson) and records, in two round trips.
+        result = services.report_progress(
+            user=request.user, lesson_pk=lesson_id, position=payload.position, segment=segment
         )
     except ValidationError as error:
         raise ApiError(

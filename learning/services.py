@@ -7,12 +7,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Course, Lesson
+from learning.access import get_learnable_lesson
 from learning.models import (
     ActivityDay,
     Certificate,
@@ -133,6 +134,49 @@ class ProgressResult:
         }
 
 
+class PlaybackReport:
+    """One playback report, checked against its lesson: the change it makes to a progress
+    row (position, the credited part of its segment, completion). Applied to whatever row
+    is current, so a write that lost a race applies it again to the fresh row."""
+
+    def __init__(
+        self, *, kind: str, duration, position: float, segment: tuple[float, float] | None
+    ):
+        """Raises ValidationError (keyed by the field: ``position``, ``start``, ``end``)
+        for a lesson without video, or positions or segments outside the video."""
+        if kind != Lesson.Kind.VIDEO:
+            raise ValidationError({"position": "Only a video lesson reports playback."})
+        self.duration = float(duration or 0)
+        limit = self.duration + 1  # players report a fraction past the last frame
+        if not 0 <= position <= limit:
+            raise ValidationError({"position": "The position is outside the video."})
+        if segment is not None:
+            start, end = segment
+            if not 0 <= start <= limit:
+                raise ValidationError({"start": "The watched segment is outside the video."})
+            if not start <= end:
+                raise ValidationError({"end": "The watched segment ends before it starts."})
+            if not end <= limit:
+                raise ValidationError({"end": "The watched segment is outside the video."})
+        self.position, self.segment = position, segment
+        self.credited: tuple[float, float] | None = None  # by the last application
+
+    def __call__(self, progress: LessonProgress) -> None:
+        duration, segment = self.duration, self.segment
+        progress.position = min(self.position, duration)
+        self.credited = None
+        if segment is not None and min(segment[1], duration) > segment[0]:
+            self.credited = credit_segment(
+                progress, segment[0], min(segment[1], duration), now=timezone.now()
+            )
+        if (
+            not progress.completed_at
+            and duration
+            and progress.watched_seconds >= duration * settings.LESSON_COMPLETE_RATIO
+        ):
+            progress.completed_at = timezone.now()
+
+
 def record_progress(
     *, user, lesson: Lesson, position: float, segment: tuple[float, float] | None = None
 ) -> ProgressResult:
@@ -144,40 +188,181 @@ def record_progress(
     than real playback could have produced since the previous one is credited only in
     part (``credit_segment``); ``ProgressResult.credited`` says what was.
     """
-    if lesson.kind != Lesson.Kind.VIDEO:
-        raise ValidationError({"position": "Only a video lesson reports playback."})
-    duration = float(lesson.duration or 0)
-    limit = duration + 1  # players report a fraction past the last frame
-    if not 0 <= position <= limit:
-        raise ValidationError({"position": "The position is outside the video."})
-    if segment is not None:
-        start, end = segment
-        if not 0 <= start <= limit:
-            raise ValidationError({"start": "The watched segment is outside the video."})
-        if not start <= end:
-            raise ValidationError({"end": "The watched segment ends before it starts."})
-        if not end <= limit:
-            raise ValidationError({"end": "The watched segment is outside the video."})
-    credited = None
-
-    def change(progress: LessonProgress) -> None:
-        nonlocal credited
-        progress.position = min(position, duration)
-        credited = None
-        if segment is not None and min(segment[1], duration) > segment[0]:
-            credited = credit_segment(
-                progress, segment[0], min(segment[1], duration), now=timezone.now()
-            )
-        if (
-            not progress.completed_at
-            and duration
-            and progress.watched_seconds >= duration * settings.LESSON_COMPLETE_RATIO
-        ):
-            progress.completed_at = timezone.now()
-
-    result = change_progress(user=user, lesson=lesson, change=change)
-    result.credited = credited
+    report = PlaybackReport(
+        kind=lesson.kind, duration=lesson.duration, position=position, segment=segment
+    )
+    result = change_progress(user=user, lesson=lesson, change=report)
+    result.credited = report.credited
     return result
+
+
+def report_progress(
+    *, user, lesson_pk: int, position: float, segment: tuple[float, float] | None = None
+) -> ProgressResult:
+    """The heartbeat (the player's report every few seconds, and the app's): may ``user``
+    report progress in lesson ``lesson_pk``, then ``record_progress`` — in two round
+    trips for nearly every report.
+
+    One query reads what the rules need (``Heartbeat.load``); when it shows a plain case
+    (an enrolled student, a published video lesson of a published course that is not
+    paced, a progress row already there) and the report neither completes the lesson nor
+    is the row's first write of the day, one guarded UPDATE writes it
+    (``write_playback``). Anything else takes the general path, as before: the getter
+    decides (404, 403, a lock: ``get_learnable_lesson``) and ``record_progress`` writes,
+    with its rollups in one transaction; so does a fast write that lost a race.
+    """
+    heartbeat = Heartbeat.load(user=user, lesson_pk=lesson_pk)
+    if heartbeat is not None and heartbeat.plain:
+        report = PlaybackReport(
+            kind=heartbeat.kind, duration=heartbeat.duration, position=position, segment=segment
+        )
+        if write_playback(heartbeat.progress, report):
+            return ProgressResult(heartbeat.progress, credited=report.credited)
+    lesson = get_learnable_lesson(user, lesson_pk)
+    return record_progress(user=user, lesson=lesson, position=position, segment=segment)
+
+
+# The progress columns the heartbeat reads, in Heartbeat.SQL's order (all but user and
+# lesson, which it knows).
+HEARTBEAT_PROGRESS = [
+    "id",
+    "position",
+    "watched",
+    "watched_seconds",
+    "completed_at",
+    "completed_manually",
+    "version",
+    "updated_at",
+    "credit_clock",
+]
+
+
+@dataclass
+class Heartbeat:
+    """What a progress report needs to know, read in one query."""
+
+    kind: str
+    duration: int
+    lesson_published: bool
+    course_status: str
+    pacing: str
+    enrolled: bool
+    progress: LessonProgress | None  # the reporter's row; None before their first report
+
+    # Written out rather than built by the ORM: the heartbeat is the platform's most
+    # frequent request, and compiling this query costs several times running it. The
+    # columns are read back through the model's own converters (``_progress_from_db``).
+    SQL = """
+        SELECT lesson.kind, lesson.duration, lesson.is_published, course.status,
+               course.pacing,
+               EXISTS (SELECT 1 FROM learning_enrollment enrollment
+                        WHERE enrollment.user_id = %s AND enrollment.course_id = course.id),
+               progress.id, progress.position, progress.watched, progress.watched_seconds,
+               progress.completed_at, progress.completed_manually, progress.version,
+               progress.updated_at, progress.credit_clock
+          FROM catalog_lesson lesson
+          JOIN catalog_section section ON section.id = lesson.section_id
+          JOIN catalog_course course ON course.id = section.course_id
+          LEFT JOIN learning_lessonprogress progress
+            ON progress.lesson_id = lesson.id AND progress.user_id = %s
+         WHERE lesson.id = %s
+    """
+
+    @classmethod
+    def load(cls, *, user, lesson_pk: int) -> "Heartbeat | None":
+        """None when there is no such lesson (or no user): the general path says so."""
+        low, high = connection.ops.integer_field_range("BigAutoField")
+        if user.pk is None or not low <= lesson_pk <= high:
+            return None  # (an id no row can have: the getter's 404)
+        with connection.cursor() as cursor:
+            cursor.execute(cls.SQL, [user.pk, user.pk, lesson_pk])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        kind, duration, published, status, pacing, enrolled, *progress = row
+        return cls(
+            kind=kind,
+            duration=duration,
+            lesson_published=bool(published),
+            course_status=status,
+            pacing=pacing,
+            enrolled=bool(enrolled),
+            progress=_progress_from_db(progress, user=user, lesson_pk=lesson_pk)
+            if progress[0] is not None
+            else None,
+        )
+
+    @property
+    def plain(self) -> bool:
+        """The rules of ``get_learnable_lesson`` say yes without asking more: a published
+        course (visible to all), a published lesson, enrolled (``can_learn``), free pacing
+        (no lock); and the row exists (a first report also records the day's activity)."""
+        return (
+            self.enrolled
+            and self.lesson_published
+            and self.course_status == Course.Status.PUBLISHED
+            and self.pacing == Course.Pacing.FREE
+            and self.progress is not None
+        )
+
+
+def _progress_from_db(values: list, *, user, lesson_pk: int) -> LessonProgress:
+    """A LessonProgress from the heartbeat's columns, each through the converters the ORM
+    applies (SQLite's datetimes are text, JSON is text on both databases)."""
+    meta = LessonProgress._meta
+    converted = []
+    for name, value in zip(HEARTBEAT_PROGRESS, values, strict=True):
+        column = meta.get_field(name).get_col(meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(
+            connection
+        ):
+            value = converter(value, column, connection)
+        converted.append(value)
+    progress = LessonProgress.from_db(connection.alias, HEARTBEAT_PROGRESS, converted)
+    progress.user_id, progress.lesson_id = user.pk, lesson_pk
+    return progress
+
+
+# What a playback report may change on its own (a completion goes through
+# change_progress), in PLAYBACK_UPDATE's order; version and updated_at move with every write.
+PLAYBACK_FIELDS = ["position", "watched", "watched_seconds", "credit_clock"]
+PLAYBACK_UPDATE = """
+    UPDATE learning_lessonprogress
+       SET position = %s, watched = %s, watched_seconds = %s, credit_clock = %s,
+           version = version + 1, updated_at = %s
+     WHERE id = %s AND version = %s
+"""
+
+
+def write_playback(progress: LessonProgress, report: PlaybackReport) -> bool:
+    """Apply ``report`` to ``progress`` (as read) and write it in one guarded UPDATE, in
+    autocommit: no transaction, no savepoint, one round trip. False, with nothing
+    written, when the report needs more (it completes the lesson, or it is the row's
+    first write of the day: rollups in a transaction) or someone wrote the row since it
+    was read: the caller takes ``change_progress``'s path, which reads again."""
+    was_complete, last_written = progress.is_complete, progress.updated_at
+    report(progress)
+    now = timezone.now()
+    if progress.is_complete != was_complete or _new_day(progress, last_written, now):
+        return False
+    meta = LessonProgress._meta
+    values = [
+        meta.get_field(name).get_db_prep_save(getattr(progress, name), connection)
+        for name in PLAYBACK_FIELDS
+    ]
+    updated_at = meta.get_field("updated_at").get_db_prep_save(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(PLAYBACK_UPDATE, [*values, updated_at, progress.pk, progress.version])
+        if cursor.rowcount != 1:
+            return False
+    progress.version += 1
+    progress.updated_at = now
+    return True
+
+
+def _new_day(progress: LessonProgress, last_written: datetime, now: datetime) -> bool:
+    """The row's first write, or its first of the day: the day's activity is recorded."""
+    return progress.version == 0 or timezone.localdate(last_written) != timezone.localdate(now)
 
 
 def credit_segment(
@@ -247,9 +432,7 @@ def change_progress(*, user, lesson: Lesson, change, attempts: int = 20) -> Prog
         was_complete, last_written = progress.is_complete, progress.updated_at
         change(progress)
         now = timezone.now()
-        new_day = progress.version == 0 or timezone.localdate(last_written) != timezone.localdate(
-            now
-        )
+        new_day = _new_day(progress, last_written, now)
         completion_changed = progress.is_complete != was_complete
         with transaction.atomic() if new_day or completion_changed else nullcontext():
             written = LessonProgress.objects.filter(

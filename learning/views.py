@@ -258,7 +258,6 @@ def _page_for_nobody(request, player, *, kind_can_author: bool) -> str:
 @require_POST
 def save_progress(request, lesson_pk: int):
     """Position and played segment from the player (fetch/sendBeacon, every few seconds)."""
-    current = get_learnable_lesson(request.user, lesson_pk)
     try:
         data = (
             json.loads(request.body) if request.content_type == "application/json" else request.POST
@@ -267,11 +266,14 @@ def save_progress(request, lesson_pk: int):
         segment = None
         if data.get("start") not in (None, "") and data.get("end") not in (None, ""):
             segment = (float(data["start"]), float(data["end"]))
-        result = services.record_progress(
-            user=request.user, lesson=current, position=position, segment=segment
-        )
     except (KeyError, TypeError, ValueError, json.JSONDecodeError):
+        get_learnable_lesson(request.user, lesson_pk)  # who may report comes first (404, 403)
         return HttpResponseBadRequest("Send a numeric position (and optionally start and end).")
+    try:
+        # Checks who may report (as get_learnable_lesson) and records, in two round trips.
+        result = services.report_progress(
+            user=request.user, lesson_pk=lesson_pk, position=position, segment=segment
+        )
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
     return JsonResponse(result.report())

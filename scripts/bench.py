@@ -5,8 +5,9 @@
                REDIS_URL=redis://127.0.0.1:6379/2      # servers of your own (emptied)
 
 Measures, in one run and on one server setup (DEBUG=0, WhiteNoise, gunicorn): a bare
-Django view (the yardstick), the anonymous home, catalog and course pages, the player and
-the progress update (50 logged-in students), the staff dashboard, and video streaming:
+Django view (the yardstick), the anonymous home, catalog and course pages, the player, My
+learning and the progress update (50 logged-in students), the API's lesson and progress
+report (the same students with JWTs), the staff dashboard, and video streaming:
 through Django alone, and, where nginx is installed, through the production hand-off
 (nginx in front, Django checks the signed URL and answers X-Accel-Redirect) against nginx
 serving the same file directly, for files of BENCH_VIDEO_MB megabytes (default 8,128: a
@@ -19,6 +20,12 @@ Data: the demo plus ``generate_scale_data`` at BENCH_COURSES courses (default 50
 BENCH_STUDENTS students (default 2,000). Writes docs/benchmarks/latest.md and latest.png.
 
     scripts/bench.py --hls      # only the HLS rows (no scale data), merged into latest.json
+    scripts/bench.py --pages [WORD ...]   # quick, for developers: see below
+
+``--pages`` measures the bare view and the page and API rows only (no transcoding, no
+streaming, no nginx) and prints their table without touching latest.*; with words, only
+the rows whose names contain one of them (``--pages progress lesson``). With smaller scale
+data it is a minute or two: ``BENCH_COURSES=50 BENCH_STUDENTS=200 BENCH_SECONDS=5``.
 Bounded: each scenario runs BENCH_SECONDS (default 10) seconds, with BENCH_CONNECTIONS
 (16) connections against BENCH_WORKERS (2 × cores + 1) gunicorn workers, on 127.0.0.1.
 """
@@ -95,6 +102,12 @@ def lua_for(kind: str, prep: dict, sessions: list[dict] | None = None, video: in
             "pos, pos - 1, pos)\n"
             f'  return wrk.format("POST", "{prep["api_progress"]}", headers, body)'
         )
+    elif kind.startswith("api:"):  # a GET from an app: a bearer token, no cookie
+        extra = (
+            'headers["Cookie"] = nil\n'
+            '  headers["Authorization"] = "Bearer " .. s.access\n'
+            f'  return wrk.format("GET", "{kind[4:]}", headers)'
+        )
     elif kind == "video":
         extra = 'return wrk.format("GET", s.video, headers)'
     else:  # a page as a logged-in person
@@ -137,6 +150,7 @@ def parse_wrk(output: str) -> dict:
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
+        "requests": int(number(r"(\d+) requests in")),
         "rps": float(number(r"Requests/sec:\s+([\d.]+)")),
         "p50": to_ms(number(r"50%\s+([\d.]+\w+)")),
         "p99": to_ms(number(r"99%\s+([\d.]+\w+)")),
@@ -197,17 +211,64 @@ class Nginx:
         subprocess.run(["nginx", "-c", str(self.conf), "-s", "quit"], check=False)
 
 
-def scenario(results: dict, name: str, base: str, path: str, script: str | None = None):
+def scenario(
+    results: dict, name: str, base: str, path: str, script: str | None = None, *, cpu=None
+):
+    """Warm up, then measure one row. ``cpu``: a callable giving the server processes'
+    CPU seconds so far (``ServerCpu``), to record the CPU each request cost them."""
     run_wrk(base, path, script)  # warm-up pass, not recorded
+    before = cpu() if cpu else 0.0
     r = results[name] = run_wrk(base, path, script)
+    if cpu:
+        r["cpu_ms"] = (cpu() - before) * 1000 / max(r["requests"], 1)
     print(
         f"{name:52} {r['rps']:9.1f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms  "
-        f"{r['bytes_per_s'] / 1024**2:8.1f} MiB/s  errors {r['errors']}",
+        f"{r['bytes_per_s'] / 1024**2:8.1f} MiB/s  errors {r['errors']}"
+        + (f"  CPU {r['cpu_ms']:.2f} ms/request" if cpu else ""),
         flush=True,
     )
 
 
-def main(*, only_hls: bool = False) -> None:
+class ServerCpu:
+    """CPU seconds (user + system) used so far by the served site's processes: gunicorn
+    and its workers, and the harness's own PostgreSQL (with its backends) and Redis.
+
+    On a machine shared with other work, requests/s move with the neighbours' load, but
+    the CPU a request costs the server hardly does: compare rows by it when iterating."""
+
+    def __init__(self, site: Site, services: list):
+        self.roots = [site.server.pid]
+        for service in services:
+            pid_file = getattr(service, "data", None)
+            if pid_file is not None and (pid_file / "postmaster.pid").exists():
+                self.roots.append(int((pid_file / "postmaster.pid").read_text().split()[0]))
+            elif getattr(service, "process", None) is not None:
+                self.roots.append(service.process.pid)
+
+    def __call__(self) -> float:
+        children: dict[int, list[int]] = {}
+        ticks: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+            # utime, stime, and those of its children that ended (cutime, cstime).
+            ticks[int(entry.name)] = sum(int(value) for value in fields[11:15])
+        total, stack = 0, list(self.roots)
+        while stack:
+            pid = stack.pop()
+            total += ticks.get(pid, 0)
+            stack.extend(children.get(pid, []))
+        return total / os.sysconf("SC_CLK_TCK")
+
+
+def main(*, only_hls: bool = False, pages: list[str] | None = None) -> None:
+    """The full run; ``only_hls``: the HLS rows; ``pages``: the quick page/API run (a list
+    of words choosing rows, empty for all of them)."""
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
     if "REDIS_URL" not in os.environ and not shutil.which("redis-server"):
@@ -224,6 +285,9 @@ def main(*, only_hls: bool = False) -> None:
     site.prepare()
     if not only_hls:
         site.manage("generate_scale_data", "--courses", str(COURSES), "--students", str(STUDENTS))
+    if pages is not None:
+        pages_only(site, services, workdir, words=pages)
+        return
     print(f"Transcoding a {HLS_SECONDS} s 720p clip …", flush=True)
     prep = site.bench_prepare(
         "--students",
@@ -322,47 +386,66 @@ def main(*, only_hls: bool = False) -> None:
     write_chart(results)
 
 
+def page_rows(prep: dict) -> list[tuple[str, str, str | None]]:
+    """The page and API scenarios: (row name, path, wrk script or None for anonymous)."""
+    staff = [{"session": prep["staff_session"]}]
+    return [
+        ("Home (anonymous)", "/", None),
+        ("Catalog search + filter (anonymous)", "/courses/?q=python&price=free&sort=rating", None),
+        ("Course page (anonymous)", prep["course"], None),
+        ("Player page (logged in)", prep["player"], lua_for(prep["player"], prep)),
+        ("My learning (logged in)", prep["my_learning"], lua_for(prep["my_learning"], prep)),
+        ("Progress update (50 students, POST)", prep["progress"], lua_for("progress", prep)),
+        (
+            "API: course list, search + filter (anonymous)",
+            "/api/v1/courses?q=python&price=free&sort=rating",
+            None,
+        ),
+        ("API: lesson (JWT)", prep["api_lesson"], lua_for("api:" + prep["api_lesson"], prep)),
+        (
+            "API: progress report (50 students, JWT)",
+            prep["api_progress"],
+            lua_for("api-progress", prep),
+        ),
+        ("Dashboard, 30 days (staff)", prep["dashboard"], lua_for(prep["dashboard"], prep, staff)),
+    ]
+
+
+def pages_only(site: Site, services: list, workdir: Path, *, words: list[str]) -> None:
+    """``--pages``: the bare view and the page/API rows (those naming one of ``words``),
+    printed as a table; latest.* are left as the last full run wrote them."""
+    prep = site.bench_prepare("--students", "50")
+    results: dict[str, dict] = {}
+    try:
+        site.start()
+        cpu = ServerCpu(site, services)
+        scenario(results, BARE, site.base, "/bench/ok/", cpu=cpu)
+        for name, path, script in page_rows(prep):
+            if not words or any(word.lower() in name.lower() for word in words):
+                scenario(results, name, site.base, path, script, cpu=cpu)
+    finally:
+        site.stop()
+        for service in services:
+            service.stop_quietly()
+        shutil.rmtree(workdir, ignore_errors=True)
+    bare, bare_cpu = results[BARE]["rps"] or 1, results[BARE]["cpu_ms"]
+    counted = "gunicorn" + (", PostgreSQL and Redis" if services else "")
+    print(f"\n{machine()}; {WORKERS} workers; {site.database} + {site.cache}; {SECONDS} s each")
+    print(f"CPU: of {counted}, per request; its ratio is the bare view's CPU ÷ the row's.")
+    print("| scenario | requests/s | p50 ms | p99 ms | non-2xx | ratio | CPU ms | CPU ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, r in results.items():
+        print(
+            f"| {name} | {r['rps']:.1f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} | "
+            f"{r['rps'] / bare:.0%} of bare | {r['cpu_ms']:.2f} | "
+            f"{bare_cpu / (r['cpu_ms'] or 1):.0%} |"
+        )
+
+
 def page_and_streaming_scenarios(results: dict, base: str, prep: dict, sizes: list[str]) -> None:
     """Pages, API and video streaming through Django (left out by --hls)."""
-    staff = [{"session": prep["staff_session"]}]
-    scenario(results, "Home (anonymous)", base, "/")
-    scenario(
-        results,
-        "Catalog search + filter (anonymous)",
-        base,
-        "/courses/?q=python&price=free&sort=rating",
-    )
-    scenario(results, "Course page (anonymous)", base, prep["course"])
-    scenario(
-        results, "Player page (logged in)", base, prep["player"], lua_for(prep["player"], prep)
-    )
-    scenario(
-        results,
-        "Progress update (50 students, POST)",
-        base,
-        prep["progress"],
-        lua_for("progress", prep),
-    )
-    scenario(
-        results,
-        "API: course list, search + filter (anonymous)",
-        base,
-        "/api/v1/courses?q=python&price=free&sort=rating",
-    )
-    scenario(
-        results,
-        "API: progress report (50 students, JWT)",
-        base,
-        prep["api_progress"],
-        lua_for("api-progress", prep),
-    )
-    scenario(
-        results,
-        "Dashboard, 30 days (staff)",
-        base,
-        prep["dashboard"],
-        lua_for(prep["dashboard"], prep, staff),
-    )
+    for name, path, script in page_rows(prep):
+        scenario(results, name, base, path, script)
     for index, size in enumerate(sizes):
         scenario(
             results,
@@ -534,7 +617,8 @@ def write_chart(results: dict) -> None:
 
     bare = results[BARE]["rps"] or 1
     hls_bare = results.get(BARE + " (HLS run)", results[BARE])["rps"] or 1
-    targets = {"anonymous": 50, "Player": 25, "Progress": 40, "hand-off": 90}
+    # Issue 21: the player ≥ 20 % and the progress report (web and API) ≥ 25 % of the bare view.
+    targets = {"anonymous": 50, "Player": 20, "Progress": 25, "progress report": 25, "hand-off": 90}
     names, values, goals = [], [], []
     for name, r in results.items():
         if name == BARE or name.endswith("nginx direct"):
@@ -567,5 +651,7 @@ def write_chart(results: dict) -> None:
 if __name__ == "__main__":
     if sys.argv[1:] == ["--redraw"]:
         redraw()
+    elif sys.argv[1:2] == ["--pages"]:
+        main(pages=sys.argv[2:])
     else:
         main(only_hls=sys.argv[1:] == ["--hls"])

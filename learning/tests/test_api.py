@@ -743,7 +743,7 @@ def test_the_api_answers_as_the_web_does(request, actor, world):
 MY_COURSES_QUERIES = 3  # count, page (progress, Continue, certificate are subqueries)
 MY_CERTIFICATES_QUERIES = 3  # count, page
 LESSON_QUERIES = 6  # course with "enrolled?", sections, lessons, progress rows, captions
-PROGRESS_QUERIES = 4  # lesson with "enrolled?", progress row, its guarded update
+PROGRESS_QUERIES = 3  # lesson with "enrolled?" and the progress row; its guarded update
 
 
 @pytest.mark.parametrize("size", [2, 20])

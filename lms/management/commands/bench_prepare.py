@@ -6,8 +6,9 @@ files (--video-mb) and prints live session keys.
 Creates (idempotently) the demo data and N benchmark students enrolled in the first
 free demo course (or, with --no-enroll, in nothing: the load test enrols them through the
 site), logs each in (a real session), and prints JSON: their session cookies and API
-access tokens, a CSRF secret, the progress URLs (page and API), a signed video URL per
-student, the free courses with their lessons, and a staff session for the dashboard.
+access tokens, a CSRF secret, the progress URLs (page and API), My learning, the player
+and its API twin (the lesson for an app), a signed video URL per student, the free
+courses with their lessons, and a staff session for the dashboard.
 """
 
 import json
@@ -149,6 +150,8 @@ class Command(BaseCommand):
                     "hls": hls["report"] if hls else None,
                     "course": reverse("catalog:course", args=[course.slug]),
                     "player": reverse("learning:lesson", args=[course.slug, lesson.pk]),
+                    "my_learning": reverse("learning:my_learning"),
+                    "api_lesson": f"/api/v1/courses/{course.slug}/lessons/{lesson.pk}",
                     "students": people,
                     "courses": [
                         {
