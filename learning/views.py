@@ -212,11 +212,10 @@ def _personal_page(request, player, *, status: dict, start: str) -> str:
     user, current = request.user, player.current
     media = current.kind == Lesson.Kind.VIDEO and current.video
     query = streaming.signed_query(user=user, lesson=current) if media else ""
-    # The status block is rendered with everything this viewer's page shows (their
-    # signed media links, captions, transcript): what the page is made of, in one place.
-    mine = {**status, **body_context(request, player, query=query or None)}
+    # The status block needs only the status: the media links, captions and transcript
+    # are the shared page's, signed for this viewer by the "Q" hole alone.
     holes = {
-        "S": render_to_string("learning/lesson.html#lesson-status", mine, request=request),
+        "S": render_to_string("learning/lesson.html#lesson-status", status, request=request),
         "T": get_token(request),
         "Q": escape(query),
         "P": start,

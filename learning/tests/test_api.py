@@ -30,6 +30,7 @@ from catalog.tests.factories import (
 from learning import services
 from learning.models import Certificate, Enrollment, LessonProgress
 from learning.tests.factories import big_course
+from learning.tests.player_page import player_of
 from learning.tests.test_progress import let_time_pass
 from video.tests.factories import add_caption
 
@@ -385,7 +386,7 @@ def test_a_copied_stream_url_is_no_better_than_the_web_allows(client, api, other
     page = client.get(
         reverse("learning:lesson", args=[lessons[1].section.course.slug, lessons[1].pk])
     )
-    web_url = page.context["video_url"]
+    web_url = player_of(page).video_url
     assert client.get(web_url).status_code == 200  # in the student's browser
     assert play(web_url).status_code == 403  # without the cookie: the web is not weakened
     other = Client()

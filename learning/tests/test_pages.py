@@ -11,6 +11,7 @@ from catalog.tests.factories import CategoryFactory, CourseFactory, published_co
 from learning import services, streaming
 from learning.models import Enrollment
 from learning.tests.factories import big_course
+from learning.tests.player_page import player_of
 from video.tests.factories import add_caption
 
 pytestmark = pytest.mark.django_db
@@ -121,8 +122,9 @@ def test_player_shows_video_curriculum_ticks_and_neighbours(client, student, cou
     assert lessons[1].video.name not in page
     assert page.count("tick-done") == 1
     assert 'aria-current="page"' in page
-    assert response.context["previous"] == lessons[0]
-    assert response.context["next"] == lessons[2]
+    player = player_of(page)
+    assert player.previous_url == lesson_url(lessons[0])
+    assert player.next_url == lesson_url(lessons[2])
     assert "25 % of the course" in page
     assert "Mark lesson as complete" in page
 
@@ -201,8 +203,9 @@ def test_player_query_budget_for_a_big_course(client, student, django_assert_max
     page = response.content.decode()
     assert page.count("tick-done") == 300
     assert "50 % of the course" in page
-    assert [track.default for track in response.context["captions"]] == [False, True, False, False]
-    assert len(response.context["transcript"].cues) == 2
+    player = player_of(page)
+    assert [track.default for track in player.captions] == [False, True, False, False]
+    assert len(player.transcript.cues) == 2
 
 
 def test_player_query_budget_small(client, student, course, lessons, django_assert_max_num_queries):
@@ -212,7 +215,7 @@ def test_player_query_budget_small(client, student, course, lessons, django_asse
     url = lesson_url(lessons[0])
     with django_assert_max_num_queries(PLAYER_QUERIES):
         response = client.get(url)
-    assert [track.language for track in response.context["captions"]] == ["en"]
+    assert [track.language for track in player_of(response).captions] == ["en"]
 
 
 def test_progress_update_query_budget(

@@ -22,6 +22,7 @@ from catalog.tests.factories import LessonFactory, SectionFactory, published_cou
 from learning import services, streaming
 from learning.models import LessonUnlock
 from learning.tests.factories import big_course
+from learning.tests.player_page import player_of
 from video.models import Transcode
 from video.tests.factories import add_caption
 
@@ -263,7 +264,7 @@ def test_warm_player_query_budget_small(
     url = lesson_url(lessons[1])
     with django_assert_max_num_queries(WARM_PLAYER_QUERIES):
         response = client.get(url)
-    assert [track.language for track in response.context["captions"]] == ["en"]
+    assert [track.language for track in player_of(response).captions] == ["en"]
     assert ticked(response.content.decode()) == {lessons[0].pk}
 
 

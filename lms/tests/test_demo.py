@@ -14,6 +14,7 @@ from PIL import Image
 from accounts.models import User
 from catalog.models import Course
 from learning.models import ActivityDay, Certificate, Enrollment, LessonProgress
+from learning.tests.player_page import player_of
 from lms.lib.integrity import run_checks
 from payments.models import Coupon, Order
 from reviews.models import Review
@@ -192,10 +193,11 @@ def test_demo_lessons_have_english_and_spanish_captions(demo, client):
     course = Course.objects.get(title="Python for Absolute Beginners")
     preview = course.published_lessons().order_by("section__order", "order").first()
     response = client.get(reverse("learning:preview", args=[course.slug, preview.pk]))
-    tracks = response.context["captions"]
+    player = player_of(response)
+    tracks = player.captions
     assert [(track.language, track.default) for track in tracks] == [("en", True), ("es", False)]
     assert client.get(tracks[1].url)["Content-Type"] == "text/vtt; charset=utf-8"
-    assert response.context["transcript"].cues[0].text.startswith("[")
+    assert player.transcript.cues[0].text.startswith("[")
 
 
 def test_the_main_demo_course_has_an_article_and_a_quiz(demo, client):

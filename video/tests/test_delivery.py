@@ -16,6 +16,7 @@ from catalog.models import Lesson
 from catalog.tests.factories import published_course
 from learning import services as learning
 from learning import streaming
+from learning.tests.player_page import player_of
 from learning.tests.test_pages import PLAYER_QUERIES
 from video import services
 from video.delivery import PLAYLIST_TYPE
@@ -339,25 +340,28 @@ def test_the_player_and_the_preview_page_get_hls_and_poster(
     client.force_login(enrolled)
     page = client.get(reverse("learning:lesson", args=[course.slug, paid.pk]))
     expected = sources(enrolled, paid)
-    assert page.context["hls_url"] == expected["hls_url"]
-    assert page.context["poster_url"] == expected["poster_url"]
+    player = player_of(page)
+    assert player.hls_url == expected["hls_url"]
+    assert player.poster_url == expected["poster_url"]
     html = page.content.decode()
     assert f'data-hls-url="{expected["hls_url"]}"' in html
     assert f'poster="{expected["poster_url"]}"' in html
-    assert client.get(page.context["hls_url"]).status_code == 200
+    assert client.get(player.hls_url).status_code == 200
 
     anonymous = Client()
     page = anonymous.get(reverse("learning:preview", args=[course.slug, preview.pk]))
-    assert page.context["hls_url"].startswith(f"/video/{preview.pk}/{preview.transcode.run}/")
-    assert anonymous.get(page.context["hls_url"]).status_code == 200
+    hls_url = player_of(page).hls_url
+    assert hls_url.startswith(f"/video/{preview.pk}/{preview.transcode.run}/")
+    assert anonymous.get(hls_url).status_code == 200
 
 
 def test_until_ready_the_player_plays_the_original(client, enrolled, course):
     lesson = Lesson.objects.filter(section__course=course).order_by("order").last()
     client.force_login(enrolled)
     page = client.get(reverse("learning:lesson", args=[course.slug, lesson.pk]))
-    assert page.context["hls_url"] is None and page.context["poster_url"] is None
-    assert page.context["video_url"].startswith(f"/video/{lesson.pk}/?t=")
+    player = player_of(page)
+    assert player.hls_url is None and player.poster_url is None
+    assert player.video_url.startswith(f"/video/{lesson.pk}/?t=")
     assert "data-hls-url" not in page.content.decode()
 
 
@@ -378,7 +382,7 @@ def test_the_player_with_hls_keeps_its_query_budget(
     client.get(url)
     with django_assert_max_num_queries(PLAYER_QUERIES):  # as without HLS
         page = client.get(url)
-    assert page.context["hls_url"]
+    assert player_of(page).hls_url
 
 
 def test_the_api_gives_apps_the_signed_playlist_and_poster(enrolled, course, paid):

@@ -14,6 +14,7 @@ from accounts.tests.api_client import AUTH, ApiClient
 from catalog.models import Lesson
 from catalog.tests.factories import LessonFactory, published_course
 from learning import services, streaming
+from learning.tests.player_page import player_of
 from video.captions import caption_tracks
 from video.models import Caption
 from video.tests.factories import GOOD_VTT, add_caption, vtt
@@ -220,14 +221,15 @@ def test_the_default_track_is_in_the_courses_language(course_language, languages
 def test_the_player_gets_tracks_and_the_transcript(client, enrolled, course, paid_lesson):
     client.force_login(enrolled)
     response = client.get(reverse("learning:lesson", args=[course.slug, paid_lesson.pk]))
-    tracks = response.context["captions"]
+    player = player_of(response)
+    tracks = player.captions
     assert [(t.language, t.label, t.default) for t in tracks] == [
         ("en", "English", True),
         ("fr", "French", False),
     ]
     assert client.get(tracks[1].url).content.decode() == FRENCH_VTT  # the page's links work
-    transcript = response.context["transcript"]
-    assert (transcript.language, transcript.label) == ("en", "English")
+    transcript = player.transcript  # the default track's, "English"
+    assert transcript.language == "en" and tracks[0].label == "English"
     assert [(c.start, c.end, c.text) for c in transcript.cues] == [
         (1.0, 4.0, "Welcome to the first lesson."),
         (4.5, 8.0, "Tom & Jerry say <hello>."),
@@ -236,9 +238,10 @@ def test_the_player_gets_tracks_and_the_transcript(client, enrolled, course, pai
 
 def test_the_preview_page_gets_them_too_for_anyone(client, course, preview_lesson):
     response = client.get(reverse("learning:preview", args=[course.slug, preview_lesson.pk]))
-    assert [t.language for t in response.context["captions"]] == ["en", "fr"]
-    assert client.get(response.context["captions"][0].url).status_code == 200
-    assert response.context["transcript"].cues[0].text == "Welcome to the first lesson."
+    player = player_of(response)
+    assert [t.language for t in player.captions] == ["en", "fr"]
+    assert client.get(player.captions[0].url).status_code == 200
+    assert player.transcript.cues[0].text == "Welcome to the first lesson."
 
 
 def test_without_a_default_the_transcript_is_the_first_tracks(
@@ -247,8 +250,9 @@ def test_without_a_default_the_transcript_is_the_first_tracks(
     Caption.objects.filter(lesson=paid_lesson, language="en").delete()
     client.force_login(enrolled)
     response = client.get(reverse("learning:lesson", args=[course.slug, paid_lesson.pk]))
-    assert response.context["transcript"].language == "fr"
-    assert [t.default for t in response.context["captions"]] == [False]
+    player = player_of(response)
+    assert player.transcript.language == "fr"
+    assert [t.default for t in player.captions] == [False]
 
 
 def test_a_lesson_without_captions_or_video_has_none(client, instructor):
@@ -256,7 +260,8 @@ def test_a_lesson_without_captions_or_video_has_none(client, instructor):
     lesson = Lesson.objects.get(section__course=course)
     client.force_login(instructor)
     response = client.get(reverse("learning:lesson", args=[course.slug, lesson.pk]))
-    assert response.context["captions"] == [] and response.context["transcript"] is None
+    player = player_of(response)
+    assert player.captions == [] and player.transcript is None
 
 
 # --- Files follow rows -------------------------------------------------------------------
