@@ -74,6 +74,10 @@
       return;
     }
     reloading = true;
+    // The builder is busy until the last reload is in: assistive technology (and the
+    // tests) hold on; a button pressed meanwhile is dropped by the builder's hx-sync.
+    const builder = element.closest(".curriculum-builder");
+    if (builder) builder.setAttribute("aria-busy", "true");
     htmx
       .ajax("GET", element.dataset.reloadUrl, { target: "#" + ROOT, swap: "outerHTML" })
       .finally(() => {
@@ -81,6 +85,8 @@
         if (reloadAgain) {
           reloadAgain = false;
           reload();
+        } else if (builder) {
+          builder.removeAttribute("aria-busy");
         }
       });
   }
