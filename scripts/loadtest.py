@@ -275,6 +275,21 @@ class Student(threading.Thread):
         return True
 
 
+def phase_table(rec: "Recorder") -> list[str]:
+    """The report's table: each phase's requests, answers by action and status, latency."""
+    lines = [
+        "| phase | requests | answers (action status: count) | median ms | p99 ms |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for phase, counts in rec.counts.items():
+        times = sorted(rec.latencies[phase])
+        median = times[len(times) // 2] * 1000 if times else 0
+        p99 = times[int(len(times) * 0.99)] * 1000 if times else 0
+        answers = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+        lines.append(f"| {phase} | {sum(counts.values())} | {answers} | {median:.0f} | {p99:.0f} |")
+    return lines
+
+
 def code_entry_status(port: int, csrf: str) -> int:
     """POST to the email-verification code page as a stranger; 503 means "refused"."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -444,15 +459,8 @@ def summarise(rec: Recorder, args, site: Site, timeline: list[str], check: str) 
         f"- Load: {args.students} simulated students for {args.seconds} s (browse, enrol, "
         f"player, video bytes, progress every 4 s of video, review), then {faults}",
         "",
-        "| phase | requests | answers (action status: count) | median ms | p99 ms |",
-        "|---|---:|---|---:|---:|",
     ]
-    for phase, counts in rec.counts.items():
-        times = sorted(rec.latencies[phase])
-        median = times[len(times) // 2] * 1000 if times else 0
-        p99 = times[int(len(times) * 0.99)] * 1000 if times else 0
-        answers = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
-        lines.append(f"| {phase} | {sum(counts.values())} | {answers} | {median:.0f} | {p99:.0f} |")
+    lines += phase_table(rec)
     lines += [
         "",
         f"Acknowledged progress reports: {len(rec.acknowledged)}. {check}",

@@ -66,7 +66,7 @@ from harness import (
     temporary_folder,
     wait_for,
 )
-from loadtest import HLS_SRC, Recorder, Student
+from loadtest import HLS_SRC, Recorder, Student, phase_table
 
 REPORT = ROOT / "docs" / "benchmarks" / "cluster.md"
 PASSWORD = "lectern-demo-2026"  # noqa: S105 (the demo accounts', README "Demo accounts")
@@ -608,15 +608,8 @@ def summarise(rec, args, checks, timeline, check, figures, failures) -> str:
         f"- Load: {args.students} simulated students (as `make loadtest`) through nginx for "
         f"{args.seconds} s, then server A killed (SIGKILL) for {args.down} s and started again",
         "",
-        "| phase | requests | answers (action status: count) | median ms | p99 ms |",
-        "|---|---:|---|---:|---:|",
     ]
-    for phase, counts in rec.counts.items():
-        times = sorted(rec.latencies[phase])
-        median = times[len(times) // 2] * 1000 if times else 0
-        p99 = times[int(len(times) * 0.99)] * 1000 if times else 0
-        answers = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
-        lines.append(f"| {phase} | {sum(counts.values())} | {answers} | {median:.0f} | {p99:.0f} |")
+    lines += phase_table(rec)
     caught = rec.caught_failed
     lines += [
         "",
