@@ -34,13 +34,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.validators import slug_re
 from django.db.models import Prefetch
-from django.db.models.signals import post_delete, post_save
 from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog.models import Course, Lesson, Section
-from lms.lib.page_cache import VERSION_KEY, bump_catalog_version, start_catalog_version
+from lms.lib.page_cache import VERSION_KEY, shown_on_public_pages, start_catalog_version
 
 # What the player joins to each lesson, by name: its HLS rendition set and its captions
 # (video.models.Transcode and Caption; video.captions reads the prefetched captions).
@@ -69,16 +68,11 @@ class CourseContent:
 
 
 def follow_player_models() -> None:
-    """Bump the catalog version when a rendition set or a caption changes (the video
-    app's models, named lazily). Their other writes are UPDATEs of progress and state
-    that the player does not show: a set becomes ready, or is replaced, by a save."""
-    for label in PLAYER_MODELS:
-        for signal in (post_save, post_delete):
-            signal.connect(
-                bump_catalog_version,
-                sender=label,
-                dispatch_uid=f"learning.content.{label}.{signal}",
-            )
+    """Bump the catalog version when a rendition set or a caption changes, through the
+    page cache's own receiver (the video app's models, looked up by name once every app
+    is loaded). Their other writes are UPDATEs of progress and state that the player does
+    not show: a set becomes ready, or is replaced, by a save."""
+    shown_on_public_pages(*(apps.get_model(label) for label in PLAYER_MODELS))
 
 
 def course_content(slug: str) -> tuple[int | None, CourseContent]:
