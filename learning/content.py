@@ -87,24 +87,31 @@ def course_content(slug: str) -> tuple[int | None, CourseContent]:
         raise Http404("No such course.")
     key = KEY.format(release=release(), slug=slug)
     version = _catalog_version()
-    local = _local.get(key)
-    if version is not None and local is not None and local[0] == version:
-        return version, local[1]
-    stored = _cache_get(key) if version is not None else None
+    return version, _versioned(key, version, lambda: build(slug), _local, LOCAL_COURSES)
+
+
+def _versioned(key: str, version, make, local: dict, most: int):
+    """What ``make()`` returns, kept at catalog ``version``: from this process's ``local``
+    (at most ``most`` entries), else from the cache, else made and stored in both. With
+    no version (the cache is down) it is made for this request alone."""
+    if version is None:
+        return make()
+    here = local.get(key)
+    if here is not None and here[0] == version:
+        return here[1]
+    stored = _cache_get(key)
     if stored is not None and stored[0] == version:
-        content = stored[1]
+        value = stored[1]
     else:
-        content = build(slug)
-        if version is not None:
-            try:
-                cache.set(key, (version, content), None)
-            except Exception:
-                logger.warning("Could not store a course's player content", exc_info=True)
-    if version is not None:
-        if len(_local) >= LOCAL_COURSES:
-            _local.clear()  # crude but safe: the next requests refill it
-        _local[key] = (version, content)
-    return version, content
+        value = make()
+        try:
+            cache.set(key, (version, value), None)
+        except Exception:
+            logger.warning("Could not store %s in the cache", key, exc_info=True)
+    if len(local) >= most:
+        local.clear()  # crude but safe: the next requests refill it
+    local[key] = (version, value)
+    return value
 
 
 @functools.cache
@@ -293,25 +300,8 @@ def shared_page(*, version, lesson_pk: int, kind: str, render) -> str | None:
     """The page of ``lesson_pk`` for viewers of ``kind`` at catalog ``version``, from
     this process, the cache, or ``render()`` (then stored). None renders, never stores,
     when the version is unknown (the cache is down)."""
-    if version is None:
-        return render()
     key = PAGE_KEY.format(release=release(), lesson=lesson_pk, kind=kind)
-    local = _local_pages.get(key)
-    if local is not None and local[0] == version:
-        return local[1]
-    stored = _cache_get(key)
-    if stored is not None and stored[0] == version:
-        page = stored[1]
-    else:
-        page = render()
-        try:
-            cache.set(key, (version, page), None)
-        except Exception:
-            logger.warning("Could not store a player page", exc_info=True)
-    if len(_local_pages) >= LOCAL_PAGES:
-        _local_pages.clear()  # crude but safe: the next requests refill it
-    _local_pages[key] = (version, page)
-    return page
+    return _versioned(key, version, render, _local_pages, LOCAL_PAGES)
 
 
 def fill(page: str, holes: dict[str, str]) -> str:
