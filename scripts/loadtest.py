@@ -290,6 +290,22 @@ def phase_table(rec: "Recorder") -> list[str]:
     return lines
 
 
+def report_end(rec, check: str, failures: int, timeline: list[str], make: str, script: str):
+    """The report's closing lines: acknowledged progress, failures, the timeline."""
+    return [
+        "",
+        f"Acknowledged progress reports: {len(rec.acknowledged)}. {check}",
+        "",
+        f"Failures: {failures}.",
+        "",
+        "Timeline:",
+        "",
+        *[f"    {line}" for line in timeline],
+        "",
+        f"Made by `{make}` (scripts/{script}).",
+    ]
+
+
 def code_entry_status(port: int, csrf: str) -> int:
     """POST to the email-verification code page as a stranger; 503 means "refused"."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -461,18 +477,7 @@ def summarise(rec: Recorder, args, site: Site, timeline: list[str], check: str) 
         "",
     ]
     lines += phase_table(rec)
-    lines += [
-        "",
-        f"Acknowledged progress reports: {len(rec.acknowledged)}. {check}",
-        "",
-        f"Failures: {len(rec.failures)}.",
-        "",
-        "Timeline:",
-        "",
-        *[f"    {line}" for line in timeline],
-        "",
-        "Made by `make loadtest` (scripts/loadtest.py).",
-    ]
+    lines += report_end(rec, check, len(rec.failures), timeline, "make loadtest", "loadtest.py")
     return "\n".join(lines) + "\n"
 
 

@@ -66,7 +66,7 @@ from harness import (
     temporary_folder,
     wait_for,
 )
-from loadtest import HLS_SRC, Recorder, Student, phase_table
+from loadtest import HLS_SRC, Recorder, Student, phase_table, report_end
 
 REPORT = ROOT / "docs" / "benchmarks" / "cluster.md"
 PASSWORD = "lectern-demo-2026"  # noqa: S105 (the demo accounts', README "Demo accounts")
@@ -623,17 +623,10 @@ def summarise(rec, args, checks, timeline, check, figures, failures) -> str:
         f"After the restart the balancer's answers came from A: "
         f"{figures.get('served by A after restart', 0)}, from B: "
         f"{figures.get('served by B after restart', 0)}.",
-        "",
-        f"Acknowledged progress reports: {len(rec.acknowledged)}. {check}",
-        "",
-        f"Failures: {len(failures)}.",
-        "",
-        "Timeline:",
-        "",
-        *[f"    {line}" for line in timeline],
-        "",
-        "Made by `make loadtest-cluster` (scripts/loadtest_cluster.py).",
     ]
+    lines += report_end(
+        rec, check, len(failures), timeline, "make loadtest-cluster", "loadtest_cluster.py"
+    )
     return "\n".join(lines) + "\n"
 
 

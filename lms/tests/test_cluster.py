@@ -12,65 +12,34 @@ acknowledged progress is lost (see the script's docstring). The full form is
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from lms.tests.script_runs import ROOT, require_programs, run_script
 
-ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-from harness import MotoS3, ThrowawayPostgres  # noqa: E402
+from harness import MotoS3, ThrowawayPostgres
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 SHORT_FORM = ["--students", "6", "--seconds", "10", "--down", "3", "--workers", "2"]
 TIMEOUT = 400  # 1½ minutes of CPU; 2¾ minutes on a 2-core machine busy with other jobs
 
 
 def require_the_cluster_programs() -> None:
-    missing = [
-        name
-        for name, present in [
+    require_programs(
+        "the cluster rehearsal",
+        [
             ("PostgreSQL server programs (initdb, pg_ctl)", ThrowawayPostgres.find_bin()),
             ("redis-server", shutil.which("redis-server")),
             ("nginx", shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")),
             ("moto_server", MotoS3.find()),
             ("gunicorn", (Path(sys.executable).parent / "gunicorn").exists()),
-        ]
-        if not present
-    ]
-    if missing:
-        message = f"the cluster rehearsal needs {', '.join(missing)}"
-        if IN_CI:
-            pytest.fail(f"CI=true: {message}")
-        pytest.skip(
-            f"{message} (apt-get install postgresql redis-server nginx-light; "
-            "pip install -r requirements-dev.txt); required under CI"
-        )
+        ],
+        "apt-get install postgresql redis-server nginx-light; pip install -r requirements-dev.txt",
+    )
 
 
 def run_short_form() -> str:
-    run = subprocess.Popen(
-        [sys.executable, "scripts/loadtest_cluster.py", *SHORT_FORM],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # its PostgreSQL, Redis, moto, worker and nginx share it
-    )
-    try:
-        output, _ = run.communicate(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        run.terminate()  # the script stops its servers on SIGTERM
-        try:
-            output, _ = run.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
-            output, _ = run.communicate()
-        pytest.fail(f"the short cluster rehearsal overran {TIMEOUT} s:\n{output[-6000:]}")
-    assert run.returncode == 0, output[-8000:]
-    return output
+    return run_script("loadtest_cluster.py", SHORT_FORM, timeout=TIMEOUT)
 
 
 def test_two_servers_behind_nginx_share_everything_and_survive_one_being_killed():

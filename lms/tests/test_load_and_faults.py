@@ -6,58 +6,29 @@ acknowledged progress was lost (see the script's docstring). The full form is
 ``make loadtest`` (50 students, 5 minutes).
 """
 
-import os
 import shutil
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from lms.tests.script_runs import ROOT, require_programs, run_script
 
-ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-from harness import ThrowawayPostgres  # noqa: E402
+from harness import ThrowawayPostgres
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 SHORT_FORM = ["--students", "12", "--seconds", "15", "--down", "3"]
 
 
 def test_students_under_load_survive_a_postgres_restart_and_redis_going_down():
-    missing = [
-        name
-        for name, present in [
+    require_programs(
+        "the load and fault test",
+        [
             ("PostgreSQL server programs (initdb, pg_ctl)", ThrowawayPostgres.find_bin()),
             ("redis-server", shutil.which("redis-server")),
             ("gunicorn", (Path(sys.executable).parent / "gunicorn").exists()),
-        ]
-        if not present
-    ]
-    if missing:
-        message = f"the load and fault test needs {', '.join(missing)}"
-        if IN_CI:
-            pytest.fail(f"CI=true: {message}")
-        pytest.skip(f"{message} (apt-get install postgresql redis-server); required under CI")
-
-    run = subprocess.Popen(
-        [sys.executable, "scripts/loadtest.py", *SHORT_FORM],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # its gunicorn, PostgreSQL and Redis share its group
+        ],
+        "apt-get install postgresql redis-server",
     )
-    try:
-        output, _ = run.communicate(timeout=240)
-    except subprocess.TimeoutExpired:
-        run.terminate()  # the script stops its servers on SIGTERM
-        try:
-            output, _ = run.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
-            output, _ = run.communicate()
-        pytest.fail(f"the short load test overran 240 s:\n{output[-6000:]}")
-    assert run.returncode == 0, output[-6000:]
+    output = run_script("loadtest.py", SHORT_FORM, timeout=240)
     assert "Failures: 0." in output
     assert "code entry while Redis is down: 503" in output
     assert "site answers from the database again" in output
